@@ -8,9 +8,11 @@ a half-loaded catalog: :func:`load_catalog` either returns every entry or raises
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,17 @@ from pydantic import ValidationError
 
 from fitmygpu.catalog.schema import GPUEntry, ModelEntry
 
-DEFAULT_CATALOG_DIR = Path(__file__).resolve().parents[2] / "catalog"
+
+def default_catalog_dir() -> Path:
+    """$FITMYGPU_CATALOG, else the checkout's catalog/, else the copy installed with the package."""
+    env = os.environ.get("FITMYGPU_CATALOG")
+    if env:
+        return Path(env)
+    checkout = Path(__file__).resolve().parents[2] / "catalog"
+    if (checkout / "models").is_dir():
+        return checkout
+    return Path(str(resources.files("fitmygpu.catalog_data")))
+
 PARAM_TOLERANCE = 0.02
 
 
@@ -154,9 +166,9 @@ def _check_gpu_groups(gpus: dict[str, GPUEntry], problems: list[str]) -> None:
             )
 
 
-def load_catalog(directory: Path | str = DEFAULT_CATALOG_DIR) -> Catalog:
+def load_catalog(directory: Path | str | None = None) -> Catalog:
     """Load and validate every file, or raise :class:`CatalogError` with all problems found."""
-    root = Path(directory)
+    root = Path(directory) if directory is not None else default_catalog_dir()
     model_files = sorted((root / "models").glob("*.yaml"))
     gpu_files = sorted((root / "gpus").glob("*.yaml"))
     problems: list[str] = []
