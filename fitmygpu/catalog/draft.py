@@ -20,6 +20,8 @@ def architecture_dict(arch: Architecture) -> dict[str, Any]:
     """The architecture as YAML-ready data, defaults omitted and layer kinds compacted."""
     data = arch.model_dump(mode="json", exclude_defaults=True)
     data["family"] = arch.family
+    if arch.linear is not None:  # the discriminator is a default, but the YAML needs it
+        data["linear"] = {"kind": arch.linear.kind, **data.get("linear", {})}
     kinds = data.pop("layer_kinds", None)
     if kinds:
         for size in range(1, len(kinds) + 1):
