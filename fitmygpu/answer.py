@@ -29,8 +29,12 @@ from fitmygpu.quant.formats import (
 
 STANDARD_CONTEXTS = (4096, 8192, 32768, 131072)
 DEFAULT_CONTEXT = 8192
-_BACKEND = {Vendor.NVIDIA: Backend.CUDA, Vendor.AMD: Backend.ROCM, Vendor.APPLE: Backend.METAL,
-            Vendor.INTEL: Backend.SYCL}  # fmt: skip
+_BACKEND = {
+    Vendor.NVIDIA: Backend.CUDA,
+    Vendor.AMD: Backend.ROCM,
+    Vendor.APPLE: Backend.METAL,
+    Vendor.INTEL: Backend.SYCL,
+}
 
 
 class AnswerError(Exception):
@@ -72,7 +76,9 @@ class Rig:
             )
             devices.extend([dev] * gc.count)
         if not devices and self.budget_gib:
-            devices = [Device(name=f"{self.budget_gib:g} GB GPU", memory_bytes=int(self.budget_gib * GIB))] * self.budget_count
+            devices = [
+                Device(name=f"{self.budget_gib:g} GB GPU", memory_bytes=int(self.budget_gib * GIB))
+            ] * self.budget_count
         ram = int(self.ram_gib * GIB) if self.ram_gib else None
         return Setup(devices=tuple(devices), system_ram_bytes=ram)
 
@@ -82,7 +88,11 @@ class Rig:
             parts = [f"{gc.count}× {gc.entry.name}" if gc.count > 1 else gc.entry.name for gc in self.gpus]
             text = " + ".join(parts)
         else:
-            text = f"{self.budget_count}× {self.budget_gib:g} GB" if self.budget_count > 1 else f"{self.budget_gib:g} GB of VRAM"
+            text = (
+                f"{self.budget_count}× {self.budget_gib:g} GB"
+                if self.budget_count > 1
+                else f"{self.budget_gib:g} GB of VRAM"
+            )
         if self.ram_gib:
             text += f" + {self.ram_gib:g} GB RAM"
         return text
@@ -94,8 +104,12 @@ class Rig:
     def to_json(self) -> dict:
         return {
             "gpus": [
-                {"id": gc.entry.id, "name": gc.entry.name, "count": gc.count,
-                 "memory_bytes": gc.entry.memory_bytes}  # fmt: skip
+                {
+                    "id": gc.entry.id,
+                    "name": gc.entry.name,
+                    "count": gc.count,
+                    "memory_bytes": gc.entry.memory_bytes,
+                }
                 for gc in self.gpus
             ],
             "memory_budget_bytes": self.setup.total_memory_bytes,
@@ -160,12 +174,18 @@ class Answer(BaseModel):
             }
         return {
             "model": {
-                "id": m.id, "name": m.name, "company": m.company, "family": m.family,
-                "parameters": m.parameters_label, "params_total": m.architecture.total_params,
+                "id": m.id,
+                "name": m.name,
+                "company": m.company,
+                "family": m.family,
+                "parameters": m.parameters_label,
+                "params_total": m.architecture.total_params,
                 "params_active": m.architecture.active_params if m.is_moe else None,
-                "context_window": m.context_window, "layers": m.architecture.num_layers,
-                "kv_layers": m.kv_bearing_layers, "match_score": self.score,
-            },  # fmt: skip
+                "context_window": m.context_window,
+                "layers": m.architecture.num_layers,
+                "kv_layers": m.kv_bearing_layers,
+                "match_score": self.score,
+            },
             "setup": self.rig.to_json() if self.rig else None,
             "context": self.context,
             "quant": self.quant,
@@ -238,21 +258,34 @@ def build_answer(
     if context and context > window:
         notes.append(f"{model.name}'s context window is {window:,} tokens; asked {context:,}.")
     answer = Answer(
-        model=model, rig=rig, context=context, quant=quant, kv_cache=kv_cache, runtime=rt,
-        runtime_said=runtime is not None, concurrency=concurrency, rows=[], headline=None,
-        best_quant=None, max_context={}, notes=notes,
-    )  # fmt: skip
+        model=model,
+        rig=rig,
+        context=context,
+        quant=quant,
+        kv_cache=kv_cache,
+        runtime=rt,
+        runtime_said=runtime is not None,
+        concurrency=concurrency,
+        rows=[],
+        headline=None,
+        best_quant=None,
+        max_context={},
+        notes=notes,
+    )
     if rig is None:
         return answer
     setup = rig.setup
     if rt == Runtime.OLLAMA and context is None:
         context = min(ollama_default_context(setup), window)
-        notes.append(f"Ollama's default context for {setup.total_memory_bytes / GIB:.0f} GB of VRAM is {context:,}.")
+        notes.append(
+            f"Ollama's default context for {setup.total_memory_bytes / GIB:.0f} GB of VRAM is {context:,}."
+        )
     head_ctx = min(context or DEFAULT_CONTEXT, window)
     contexts = sorted({c for c in STANDARD_CONTEXTS if c <= window} | {head_ctx})
     quants = (quant,) if quant else ladder_for(rt, model)
-    base = Options(runtime=rt, context=head_ctx, kv_cache=kv_cache, concurrency=concurrency or 1,
-                   flash_attn=flash_attn)  # fmt: skip
+    base = Options(
+        runtime=rt, context=head_ctx, kv_cache=kv_cache, concurrency=concurrency or 1, flash_attn=flash_attn
+    )
     arch = model.architecture
     rows: list[Estimate] = []
     for q in quants:
@@ -295,22 +328,33 @@ class Answerer:
         q = self.parser.parse(text)
         m = q.model
         if m.entry is None:
-            suggestions = [c.name for c in m.alternatives] or [c.name for c in self.parser.models.suggest(text.split())]
+            suggestions = [c.name for c in m.alternatives] or [
+                c.name for c in self.parser.models.suggest(text.split())
+            ]
             raise AnswerError("No model found in that question.", suggestions[:5])
         if m.ambiguous:
             names = [c.name for c in m.alternatives]
-            raise AnswerError(f"Which model did you mean? {m.entry.name} and others match equally.", names[:5])
+            raise AnswerError(
+                f"Which model did you mean? {m.entry.name} and others match equally.", names[:5]
+            )
         rig = rig_from_mentions(q.gpus, q) or default_rig
         notes = list(q.notes)
         gpu_suggestions: list[str] = []
         if rig is None:
             what = q.gpu_unrecognised
-            notes.append(f"GPU not recognised{f': {what!r}' if what else ''}. Name a card (\"on a 3060\") or a budget (\"24gb\").")
+            said = f": {what!r}" if what else ""
+            notes.append(f'GPU not recognised{said}. Name a card ("on a 3060") or a budget ("24gb").')
             gpu_suggestions = self.parser.gpus.suggest(what) if what else []
         answer = build_answer(
-            m.entry, rig, context=q.context, quant=q.quant, kv_cache=q.kv_cache, runtime=q.runtime,
-            concurrency=q.concurrency, notes=notes,
-        )  # fmt: skip
+            m.entry,
+            rig,
+            context=q.context,
+            quant=q.quant,
+            kv_cache=q.kv_cache,
+            runtime=q.runtime,
+            concurrency=q.concurrency,
+            notes=notes,
+        )
         answer.model_alternatives = m.alternatives
         answer.gpu_suggestions = gpu_suggestions
         answer.score = m.score

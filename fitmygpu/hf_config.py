@@ -212,9 +212,14 @@ def _glm4_moe(c: Config) -> Architecture:
         router_bias=True,
     )
     return Architecture(
-        **_base(c, "glm4_moe", attention_bias=bool(c.get("attention_bias", True)),
-                qk_norm=bool(c.get("use_qk_norm", False)), moe=moe)
-    )  # fmt: skip
+        **_base(
+            c,
+            "glm4_moe",
+            attention_bias=bool(c.get("attention_bias", True)),
+            qk_norm=bool(c.get("use_qk_norm", False)),
+            moe=moe,
+        )
+    )
 
 
 def _llama4(c: Config) -> Architecture:
@@ -242,9 +247,14 @@ def _llama4(c: Config) -> Architecture:
 def _cohere(c: Config) -> Architecture:
     # Command R: one shared input norm per layer (parallel attention + FFN), tied embeddings.
     return Architecture(
-        **_base(c, c["model_type"], norms_per_layer=1, qk_norm=bool(c.get("use_qk_norm", False)),
-                tie_word_embeddings=bool(c.get("tie_word_embeddings", True)))
-    )  # fmt: skip
+        **_base(
+            c,
+            c["model_type"],
+            norms_per_layer=1,
+            qk_norm=bool(c.get("use_qk_norm", False)),
+            tie_word_embeddings=bool(c.get("tie_word_embeddings", True)),
+        )
+    )
 
 
 def _nemotron_h(c: Config) -> Architecture:

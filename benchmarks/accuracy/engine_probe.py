@@ -30,7 +30,7 @@ LOG: list[str] = []
 
 
 @L.llama_log_callback
-def _log(level, text, user_data):  # noqa: ANN001, ARG001
+def _log(level, text, user_data):
     if text:
         LOG.append(text.decode("utf-8", "replace"))
 

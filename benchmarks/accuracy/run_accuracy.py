@@ -34,7 +34,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from fitmygpu.architecture import Architecture, LayerKind  # noqa: E402
+from fitmygpu.architecture import Architecture  # noqa: E402
 from fitmygpu.estimator.compute import llama_cpp_compute  # noqa: E402
 from fitmygpu.estimator.kv import (  # noqa: E402
     KV_TYPES,

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from fitmygpu.architecture import Architecture
+from fitmygpu.catalog.schema import ModelEntry
 from fitmygpu.hf_config import architecture_from_config, context_window, load_config
 
 
@@ -52,15 +53,39 @@ def draft_entry(config: dict[str, Any], hf_repo: str | None = None) -> str:
         "parameters_label": f"{arch.total_params / 1e9:.1f}B",
         "params_total": arch.total_params,
         "kv_layers": arch.kv_layer_count,
-        "checkpoint_dtype": str(config.get("torch_dtype") or config.get("dtype") or "bfloat16").upper().replace("BFLOAT16", "BF16").replace("FLOAT16", "FP16"),
+        "checkpoint_dtype": str(config.get("torch_dtype") or config.get("dtype") or "bfloat16")
+        .upper()
+        .replace("BFLOAT16", "BF16")
+        .replace("FLOAT16", "FP16"),
         "architecture": architecture_dict(arch),
         "sources": [
-            {"url": f"https://huggingface.co/{hf_repo}/blob/main/config.json" if hf_repo else "https://huggingface.co/TODO", "title": "config.json"}
+            {
+                "url": f"https://huggingface.co/{hf_repo}/blob/main/config.json"
+                if hf_repo
+                else "https://huggingface.co/TODO",
+                "title": "config.json",
+            }
         ],
     }
     if arch.moe:
         entry["params_active"] = arch.active_params
     return yaml.safe_dump({"models": [entry]}, sort_keys=False, allow_unicode=True)
+
+
+def draft_model(config: dict[str, Any], name: str = "config.json") -> ModelEntry:
+    """A minimal in-memory entry for estimating a model that is not in the catalog."""
+    arch = architecture_from_config(config)
+    return ModelEntry(
+        id="custom-config",
+        name=f"Custom model ({name})",
+        company="(from config.json)",
+        family=arch.family,
+        architecture_text="MoE decoder-only transformer" if arch.moe else "Decoder-only transformer",
+        context_window=context_window(config) or 131072,
+        parameters_label=f"{arch.total_params / 1e9:.1f}B",
+        architecture=arch,
+        sources=[{"url": "https://huggingface.co/docs/transformers/main_classes/configuration"}],
+    )
 
 
 if __name__ == "__main__":  # python -m fitmygpu.catalog.draft config.json [org/repo]

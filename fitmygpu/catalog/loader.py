@@ -32,6 +32,7 @@ def default_catalog_dir() -> Path:
         return checkout
     return Path(str(resources.files("fitmygpu.catalog_data")))
 
+
 PARAM_TOLERANCE = 0.02
 
 
@@ -186,7 +187,9 @@ def load_catalog(directory: Path | str | None = None) -> Catalog:
     for f in (*model_files, *gpu_files):
         digest.update(f.name.encode())
         digest.update(f.read_bytes())
-    return Catalog(models=models, gpus=gpus, version=digest.hexdigest()[:12], files=tuple(model_files + gpu_files))
+    return Catalog(
+        models=models, gpus=gpus, version=digest.hexdigest()[:12], files=tuple(model_files + gpu_files)
+    )
 
 
 @cache

@@ -42,7 +42,7 @@ class Point(Strict):
 
 
 class ReleaseContext(Strict):
-    """"How it was released": where the checkpoint comes from."""
+    """ "How it was released": where the checkpoint comes from."""
 
     lineage: str | None = None
     backbone: str | None = None
@@ -130,9 +130,7 @@ class GPUEntry(Strict):
     architecture: str | None = None
     generation: str | None = None
     gpu_class: GPUClass = Field(alias="class")
-    fp16_tflops: float | None = Field(
-        None, gt=0, description="Dense FP16/BF16 tensor TFLOPS (no sparsity)"
-    )
+    fp16_tflops: float | None = Field(None, gt=0, description="Dense FP16/BF16 tensor TFLOPS (no sparsity)")
     release_year: int | None = Field(None, ge=2010, le=2030)
     sources: tuple[Source, ...] = Field(min_length=1)
     notes: tuple[str, ...] = ()

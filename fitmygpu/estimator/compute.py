@@ -51,7 +51,7 @@ def llama_cpp_compute(arch: Architecture, kv_cells: int, ubatch: int, flash_attn
     ub = ubatch
     hidden_io = ub * h * F32
     logits = arch.vocab_size * ub * F32 + hidden_io
-    has_attention = any(k != LayerKind.LINEAR and k != LayerKind.NONE for k in arch.kinds)
+    has_attention = any(k not in (LayerKind.LINEAR, LayerKind.NONE) for k in arch.kinds)
     if not has_attention:
         attention = 0
     elif flash_attn:

@@ -48,8 +48,19 @@ from fitmygpu.quant.formats import (
 
 TIGHT_FRACTION = 0.10
 
-_VLLM_FORMATS = {"BF16", "FP16", "FP32", "FP8", "INT8", "GPTQ-INT4", "GPTQ-INT8", "AWQ", "NF4",
-                 "MXFP4", "NVFP4"}  # fmt: skip
+_VLLM_FORMATS = {
+    "BF16",
+    "FP16",
+    "FP32",
+    "FP8",
+    "INT8",
+    "GPTQ-INT4",
+    "GPTQ-INT8",
+    "AWQ",
+    "NF4",
+    "MXFP4",
+    "NVFP4",
+}
 _TRANSFORMERS_FORMATS = _VLLM_FORMATS - {"NVFP4"}
 
 
@@ -159,8 +170,16 @@ class _Result:
 class _LlamaCpp:
     """llama.cpp's allocation for one (model, quant, options, setup); evaluated at any context."""
 
-    def __init__(self, arch: Architecture, plan: WeightPlan, opts: Options, setup: Setup,
-                 k: KVType, v: KVType, fa: bool) -> None:  # fmt: skip
+    def __init__(
+        self,
+        arch: Architecture,
+        plan: WeightPlan,
+        opts: Options,
+        setup: Setup,
+        k: KVType,
+        v: KVType,
+        fa: bool,
+    ) -> None:
         self.arch, self.plan, self.opts, self.setup, self.fa = arch, plan, opts, setup, fa
         self.profile = _profile(arch, k, v, 4)
         ollama = opts.runtime == Runtime.OLLAMA
@@ -233,9 +252,12 @@ class _LlamaCpp:
             ram = cpu_weights + cpu_kv + cmp.llama_cpp_host_compute(arch, opts.ubatch)
             fits_ram = None if self.setup.system_ram_bytes is None else ram <= self.setup.system_ram_bytes
             result.offload = Offload(
-                gpu_layers=gpu_layers, total_layers=n, cpu_moe_layers=cpu_moe, ram_bytes=ram,
+                gpu_layers=gpu_layers,
+                total_layers=n,
+                cpu_moe_layers=cpu_moe,
+                ram_bytes=ram,
                 fits_ram=fits_ram,
-            )  # fmt: skip
+            )
             gpu_ok = verdict != Verdict.NO_FIT
             result.verdict = Verdict.OFFLOAD if gpu_ok and fits_ram is not False else Verdict.NO_FIT
         if copies > 1:
@@ -303,8 +325,11 @@ def _vllm(arch: Architecture, plan: WeightPlan, opts: Options, setup: Setup, kv:
         )
     util = opts.gpu_memory_utilization
     smallest = min(setup.devices, key=lambda d: d.memory_bytes)
-    batched = (K.VLLM_BATCHED_TOKENS_LARGE if smallest.memory_bytes >= K.VLLM_LARGE_GPU
-               else K.VLLM_BATCHED_TOKENS_SMALL)  # fmt: skip
+    batched = (
+        K.VLLM_BATCHED_TOKENS_LARGE
+        if smallest.memory_bytes >= K.VLLM_LARGE_GPU
+        else K.VLLM_BATCHED_TOKENS_SMALL
+    )
     usable = int(smallest.memory_bytes * util)
     weights = plan.total_bytes // tp
     act, overhead = cmp.vllm_overheads(arch, batched, tp)
@@ -317,8 +342,13 @@ def _vllm(arch: Architecture, plan: WeightPlan, opts: Options, setup: Setup, kv:
     uses = []
     for d in setup.devices:
         u = _Use(d, usable, 0, weights=weights, kv=need, compute=act + overhead, layers=arch.num_layers)
-        u.read_bytes = (sum(active_fraction_bytes(lb, eb, arch) for lb, eb in
-                            zip(plan.layer_bytes, plan.expert_bytes, strict=True)) + plan.output_bytes) // tp
+        u.read_bytes = (
+            sum(
+                active_fraction_bytes(lb, eb, arch)
+                for lb, eb in zip(plan.layer_bytes, plan.expert_bytes, strict=True)
+            )
+            + plan.output_bytes
+        ) // tp
         u.read_bytes += need // opts.concurrency
         uses.append(u)
     max_conc = max(capacity // per_request, 0) if per_request else None
@@ -335,11 +365,11 @@ def _vllm(arch: Architecture, plan: WeightPlan, opts: Options, setup: Setup, kv:
     else:
         verdict = verdict_for(capacity - need, usable) if ok else Verdict.NO_FIT
     if setup.desktop_reserve_bytes:
-        notes.append("vLLM's gpu_memory_utilization is a share of total memory; a desktop on the "
-                     "first GPU may leave too little free for it to start.")  # fmt: skip
-    notes.append(
-        f"vLLM claims {util:.0%} of each GPU up front and fills what is left with KV cache."
-    )
+        notes.append(
+            "vLLM's gpu_memory_utilization is a share of total memory; a desktop on the "
+            "first GPU may leave too little free for it to start."
+        )
+    notes.append(f"vLLM claims {util:.0%} of each GPU up front and fills what is left with KV cache.")
     return _Result(uses=uses, verdict=verdict, notes=notes, max_concurrency=max_conc, kv_override=need * tp)
 
 
@@ -373,10 +403,13 @@ def _dense_engine(arch: Architecture, plan: WeightPlan, opts: Options, setup: Se
         share = c / arch.num_layers
         u.weights = sum(plan.layer_bytes[lo : lo + c])
         u.kv = int(kv_bytes * share)
-        u.read_bytes = sum(
-            active_fraction_bytes(lb, eb, arch)
-            for lb, eb in zip(plan.layer_bytes[lo : lo + c], plan.expert_bytes[lo : lo + c], strict=True)
-        ) + u.kv // opts.concurrency
+        u.read_bytes = (
+            sum(
+                active_fraction_bytes(lb, eb, arch)
+                for lb, eb in zip(plan.layer_bytes[lo : lo + c], plan.expert_bytes[lo : lo + c], strict=True)
+            )
+            + u.kv // opts.concurrency
+        )
         lo += c
         uses.append(u)
     head, tail = uses[0], uses[-1]
@@ -393,7 +426,7 @@ def _dense_engine(arch: Architecture, plan: WeightPlan, opts: Options, setup: Se
             verdict = Verdict.OFFLOAD
             notes.append(
                 f"accelerate can place {overflow / K.GIB:.1f} GiB of layers in system RAM "
-                "(device_map=\"auto\"), at a large speed cost."
+                '(device_map="auto"), at a large speed cost.'
             )
     return _Result(uses=uses, verdict=verdict, notes=notes)
 
@@ -401,7 +434,9 @@ def _dense_engine(arch: Architecture, plan: WeightPlan, opts: Options, setup: Se
 # ----- public API ---------------------------------------------------------------------------------------
 
 
-def _engine_setup(arch: Architecture, opts: Options, setup: Setup) -> tuple[str, KVType, KVType, bool, list[str]]:
+def _engine_setup(
+    arch: Architecture, opts: Options, setup: Setup
+) -> tuple[str, KVType, KVType, bool, list[str]]:
     quant = normalize_quant(opts.quant)
     check_format(quant, opts.runtime)
     if opts.runtime == Runtime.MLX and not setup.apple:
@@ -430,8 +465,9 @@ def estimate(arch: Architecture, opts: Options, setup: Setup) -> Estimate:
     return _to_estimate(arch, opts, quant, k, fa, res, notes)
 
 
-def _to_estimate(arch: Architecture, opts: Options, quant: str, k: KVType, fa: bool,
-                 res: _Result, notes: list[str]) -> Estimate:  # fmt: skip
+def _to_estimate(
+    arch: Architecture, opts: Options, quant: str, k: KVType, fa: bool, res: _Result, notes: list[str]
+) -> Estimate:
     uses = res.uses
     weights = sum(u.weights for u in uses)
     kv = res.kv_override if res.kv_override is not None else sum(u.kv for u in uses)

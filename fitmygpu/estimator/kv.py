@@ -52,10 +52,22 @@ KV_TYPES: dict[str, KVType] = {
 }
 
 _KV_ALIASES = {
-    "fp16": "f16", "float16": "f16", "half": "f16", "auto": "bf16", "bfloat16": "bf16",
-    "q8": "q8_0", "8bit": "q8_0", "int8": "q8_0", "q4": "q4_0", "4bit": "q4_0", "int4": "q4_0",
-    "fp32": "f32", "fp8_e4m3": "fp8", "fp8_e5m2": "fp8", "f8": "fp8",
-}  # fmt: skip
+    "fp16": "f16",
+    "float16": "f16",
+    "half": "f16",
+    "auto": "bf16",
+    "bfloat16": "bf16",
+    "q8": "q8_0",
+    "8bit": "q8_0",
+    "int8": "q8_0",
+    "q4": "q4_0",
+    "4bit": "q4_0",
+    "int4": "q4_0",
+    "fp32": "f32",
+    "fp8_e4m3": "fp8",
+    "fp8_e5m2": "fp8",
+    "f8": "fp8",
+}
 
 
 def default_kv(runtime: Runtime) -> str:
@@ -135,9 +147,7 @@ def llama_cpp_cells(context: int, seqs: int) -> int:
     return pad(context * seqs, 256)
 
 
-def llama_cpp_layer_kv(
-    p: KVProfile, context: int, seqs: int, ubatch: int, swa_full: bool
-) -> list[int]:
+def llama_cpp_layer_kv(p: KVProfile, context: int, seqs: int, ubatch: int, swa_full: bool) -> list[int]:
     """Per-layer bytes in llama.cpp: full layers get every cell; SWA/chunked layers get
     PAD256(min(n_ctx, window x seqs + ubatch)) (src/llama-kv-cache-iswa.cpp); recurrent layers
     one f32 state per sequence ("RS buffer")."""

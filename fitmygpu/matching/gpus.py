@@ -19,10 +19,27 @@ from fitmygpu.catalog.schema import GPUEntry
 from fitmygpu.matching.tokens import is_memory, memory_gib, tokenize
 
 BRANDS = frozenset(
-    "nvidia geforce rtx gtx amd radeon rx intel apple tesla ati graphics gpu card founders edition".split()
+    [
+        "nvidia",
+        "geforce",
+        "rtx",
+        "gtx",
+        "amd",
+        "radeon",
+        "rx",
+        "intel",
+        "apple",
+        "tesla",
+        "ati",
+        "graphics",
+        "gpu",
+        "card",
+        "founders",
+        "edition",
+    ]
 )
 APPLE_CHIP = re.compile(r"^m[1-9]$")
-APPLE_CONTEXT = frozenset("mac macbook imac apple mbp studio mini air chip".split())
+APPLE_CONTEXT = frozenset(["mac", "macbook", "imac", "apple", "mbp", "studio", "mini", "air", "chip"])
 APPLE_SUFFIX = frozenset({"pro", "max", "ultra"})
 # Synonyms folded before matching.
 SYNONYMS = {"mobile": "laptop", "notebook": "laptop", "sxm5": "sxm", "nvlink": "nvl"}
@@ -107,7 +124,12 @@ class GPUIndex:
         if APPLE_CHIP.match(tok):
             nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
             prev = tokens[i - 1] if i else ""
-            return nxt in APPLE_SUFFIX or is_memory(nxt) or prev in APPLE_CONTEXT or prev in {"on", "my", "an", "a"}
+            return (
+                nxt in APPLE_SUFFIX
+                or is_memory(nxt)
+                or prev in APPLE_CONTEXT
+                or prev in {"on", "my", "an", "a"}
+            )
         return True
 
     def _read(self, tokens: list[str], i: int) -> tuple[GPUMention | None, set[int], str | None]:
@@ -214,6 +236,7 @@ def _pick_variant(group: GPUGroup, memory: float | None, wanted: set[str]) -> tu
     if memory is not None:
         exact = [e for e in entries if abs(e.memory_gib - memory) < 0.5]
         if exact:
+
             def rank(e: GPUEntry) -> tuple[bool, bool, int]:
                 said = any(
                     {t for t in tokenize(a) if not is_memory(t)} - BRANDS <= wanted | _core(group)
@@ -239,12 +262,22 @@ def _variant_tokens(group: GPUGroup) -> set[str]:
     return set().union(*sets) - set.intersection(*sets)
 
 
-_WORD_COUNT = {"dual": 2, "two": 2, "twin": 2, "pair": 2, "triple": 3, "three": 3, "quad": 4,
-               "four": 4, "six": 6, "eight": 8}  # fmt: skip
+_WORD_COUNT = {
+    "dual": 2,
+    "two": 2,
+    "twin": 2,
+    "pair": 2,
+    "triple": 3,
+    "three": 3,
+    "quad": 4,
+    "four": 4,
+    "six": 6,
+    "eight": 8,
+}
 
 
 def _count_before(tokens: list[str], start: int) -> tuple[int | None, set[int]]:
-    """"2x 3090", "2 x 3090", "dual 3090", "2 3090s"."""
+    """ "2x 3090", "2 x 3090", "dual 3090", "2 3090s"."""
     k = start - 1
     if k < 0:
         return None, set()
@@ -261,7 +294,7 @@ def _count_before(tokens: list[str], start: int) -> tuple[int | None, set[int]]:
 
 
 def _count_after(tokens: list[str], j: int) -> tuple[int | None, set[int]]:
-    """"3090 x2", "3090 x 2"."""
+    """ "3090 x2", "3090 x 2"."""
     if j < len(tokens) and re.fullmatch(r"x\d{1,2}", tokens[j]):
         return int(tokens[j][1:]), {j}
     if j + 1 < len(tokens) and tokens[j] == "x" and tokens[j + 1].isdigit() and len(tokens[j + 1]) <= 2:

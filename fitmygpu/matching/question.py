@@ -29,13 +29,19 @@ _RUNTIMES: list[tuple[re.Pattern[str], Runtime, str | None]] = [
     (re.compile(r"\bv\s?llm\b"), Runtime.VLLM, None),
     (re.compile(r"\bllama[\s.\-_]?cpp\b|\bllama[\s\-]server\b"), Runtime.LLAMA_CPP, None),
     (re.compile(r"\bkobold\s?cpp\b"), Runtime.LLAMA_CPP, "KoboldCpp runs llama.cpp; sized as llama.cpp."),
-    (re.compile(r"\blm\s?studio\b"), Runtime.LLAMA_CPP, "LM Studio runs llama.cpp for GGUF; sized as llama.cpp."),
+    (
+        re.compile(r"\blm\s?studio\b"),
+        Runtime.LLAMA_CPP,
+        "LM Studio runs llama.cpp for GGUF; sized as llama.cpp.",
+    ),
     (re.compile(r"\bjan\b"), Runtime.LLAMA_CPP, None),
     (re.compile(r"\bollama\b"), Runtime.OLLAMA, None),
     (re.compile(r"\bmlx(?:[\s\-_]lm)?\b"), Runtime.MLX, None),
     (re.compile(r"\b(hf\s+)?transformers\b|\bhugging\s?face\b"), Runtime.TRANSFORMERS, None),
 ]
-_UNSUPPORTED_RUNTIMES = re.compile(r"\b(exllama(v2|v3)?|exl2|exl3|tabbyapi|sglang|tensorrt|trt[\s\-]?llm|tgi)\b")
+_UNSUPPORTED_RUNTIMES = re.compile(
+    r"\b(exllama(v2|v3)?|exl2|exl3|tabbyapi|sglang|tensorrt|trt[\s\-]?llm|tgi)\b"
+)
 
 # KV cache phrases: "q8 kv", "kv cache q4_0", "8-bit kv cache", "fp8 kv", "kv q8".
 _KV_TYPE = r"(f16|fp16|bf16|f32|fp8|q8_0|q8|q4_0|q4_1|q4|q5_0|q5_1|iq4_nl|8[\s\-]?bit|4[\s\-]?bit|int8|int4)"
@@ -66,23 +72,56 @@ _QUANTS: list[tuple[re.Pattern[str], str, str]] = [
     (re.compile(r"\b(q2|2[\s\-]?bit)\b"), "Q2_K", "AWQ"),
 ]
 _GGUF_NAMES = {
-    "q4_k_m", "q4_k_s", "q5_k_m", "q5_k_s", "q6_k", "q8_0", "q3_k_m", "q3_k_s", "q3_k_l", "q2_k",
-    "q2_k_s", "q4_0", "q4_1", "q5_0", "q5_1", "iq4_xs", "iq4_nl", "iq3_m", "iq3_s", "iq3_xs",
-    "iq3_xxs", "iq2_m", "iq2_s", "iq2_xs", "iq2_xxs", "iq1_m", "iq1_s", "tq1_0", "tq2_0",
-}  # fmt: skip
+    "q4_k_m",
+    "q4_k_s",
+    "q5_k_m",
+    "q5_k_s",
+    "q6_k",
+    "q8_0",
+    "q3_k_m",
+    "q3_k_s",
+    "q3_k_l",
+    "q2_k",
+    "q2_k_s",
+    "q4_0",
+    "q4_1",
+    "q5_0",
+    "q5_1",
+    "iq4_xs",
+    "iq4_nl",
+    "iq3_m",
+    "iq3_s",
+    "iq3_xs",
+    "iq3_xxs",
+    "iq2_m",
+    "iq2_s",
+    "iq2_xs",
+    "iq2_xxs",
+    "iq1_m",
+    "iq1_s",
+    "tq1_0",
+    "tq2_0",
+}
 
 _CONTEXT = [
     re.compile(r"\b(\d+(?:\.\d+)?)\s?k\b(?:\s*(?:ctx|context|tokens?|token context|window))?"),
     re.compile(r"\b(\d+(?:\.\d+)?)\s?m\s+(?:ctx|context|tokens?)\b"),
     re.compile(r"\b(\d{3,7})\s*(?:ctx|context|tokens?|token context)\b"),
-    re.compile(r"\b(?:ctx|context|n_ctx|num_ctx|context length|context size)\s*(?:of|=|:)?\s*(\d{3,7}|\d+(?:\.\d+)?\s?k)\b"),
+    re.compile(
+        r"\b(?:ctx|context|n_ctx|num_ctx|context length|context size)\s*(?:of|=|:)?\s*"
+        r"(\d{3,7}|\d+(?:\.\d+)?\s?k)\b"
+    ),
 ]
 _CONCURRENCY = re.compile(
     r"\b(\d{1,4})\s*(?:concurrent\s+)?(?:users|requests|sessions|parallel(?:\s+requests)?|concurrent|streams|clients)\b"
     r"|\b(?:batch(?:\s+size)?|concurrency|parallel)\s*(?:of|=|:)?\s*(\d{1,4})\b"
 )
-_RAM = re.compile(r"\b(\d{1,4})\s?(?:gb|gib|g)\s*(?:of\s+)?(?:system\s+|ddr\d\s+)?(?:ram|ddr\d|system memory|sys ram)\b")
-_BUDGET = re.compile(r"\b(\d{1,4}(?:\.\d+)?)\s?(?:gb|gib|g)\b(?:\s*(?:of\s+)?(?:vram|video memory|gpu memory|gpu))?")
+_RAM = re.compile(
+    r"\b(\d{1,4})\s?(?:gb|gib|g)\s*(?:of\s+)?(?:system\s+|ddr\d\s+)?(?:ram|ddr\d|system memory|sys ram)\b"
+)
+_BUDGET = re.compile(
+    r"\b(\d{1,4}(?:\.\d+)?)\s?(?:gb|gib|g)\b(?:\s*(?:of\s+)?(?:vram|video memory|gpu memory|gpu))?"
+)
 
 
 @dataclass
@@ -262,7 +301,9 @@ def _gpu_text(low: str) -> str:
     return _MAC_PHRASE.sub(" mac ", low)
 
 
-_ON_MY = re.compile(r"\b(?:on|with|using|got|have)\s+(?:my|a|an|the|our|this)?\s*([a-z][\w\-\s]{1,40}?)(?:[?.!,]|$)", re.I)
+_ON_MY = re.compile(
+    r"\b(?:on|with|using|got|have)\s+(?:my|a|an|the|our|this)?\s*([a-z][\w\-\s]{1,40}?)(?:[?.!,]|$)", re.I
+)
 
 
 def _unrecognised_gpu(text: str) -> str | None:

@@ -180,12 +180,24 @@ def normalize_quant(name: str) -> str:
     """Canonical spelling of a quant name (``q4_k_m`` -> ``Q4_K_M``, ``gptq`` -> ``GPTQ-INT4``)."""
     key = name.strip().upper().replace("-", "_").replace(" ", "_")
     aliases = {
-        "GPTQ": "GPTQ-INT4", "GPTQ_INT4": "GPTQ-INT4", "GPTQ_4BIT": "GPTQ-INT4",
-        "GPTQ_INT8": "GPTQ-INT8", "GPTQ_8BIT": "GPTQ-INT8", "AWQ_INT4": "AWQ", "AWQ_4BIT": "AWQ",
-        "BNB_NF4": "NF4", "BNB_4BIT": "NF4", "NF4": "NF4", "FP8_E4M3": "FP8",
-        "MLX_4BIT": "MLX-4BIT", "MLX_6BIT": "MLX-6BIT", "MLX_8BIT": "MLX-8BIT",
-        "MLX4": "MLX-4BIT", "MLX8": "MLX-8BIT", "W8A8": "INT8",
-    }  # fmt: skip
+        "GPTQ": "GPTQ-INT4",
+        "GPTQ_INT4": "GPTQ-INT4",
+        "GPTQ_4BIT": "GPTQ-INT4",
+        "GPTQ_INT8": "GPTQ-INT8",
+        "GPTQ_8BIT": "GPTQ-INT8",
+        "AWQ_INT4": "AWQ",
+        "AWQ_4BIT": "AWQ",
+        "BNB_NF4": "NF4",
+        "BNB_4BIT": "NF4",
+        "NF4": "NF4",
+        "FP8_E4M3": "FP8",
+        "MLX_4BIT": "MLX-4BIT",
+        "MLX_6BIT": "MLX-6BIT",
+        "MLX_8BIT": "MLX-8BIT",
+        "MLX4": "MLX-4BIT",
+        "MLX8": "MLX-8BIT",
+        "W8A8": "INT8",
+    }
     if key in aliases:
         return aliases[key]
     if key in GGUFPreset.__members__:
@@ -237,7 +249,7 @@ def _tensor_types(arch: Architecture, quant: str) -> list[tuple[TensorSpec, int,
     if quant in GGUFPreset.__members__ and quant not in ("BF16", "FP16", "FP32"):
         plan = TensorTypePlanner(arch, GGUFPreset(quant)).plan(arch.tensors)
         return [(t, tensor_bytes(ty, t.ne), ty.value) for t, ty in plan]
-    if quant == "BF16" or quant == "FP16":
+    if quant in {"BF16", "FP16"}:
         # Checkpoint or GGUF alike: 16-bit matrices, and llama.cpp keeps 1-D tensors in F32.
         return [
             (t, t.elements * (2 if t.quantizable else 4), quant if t.quantizable else GGMLType.F32.value)

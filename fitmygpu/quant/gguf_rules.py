@@ -60,16 +60,40 @@ class GGUFPreset(StrEnum):
 P = GGUFPreset
 
 BASE_TYPE: dict[GGUFPreset, GGMLType] = {
-    P.F32: T.F32, P.F16: T.F16, P.BF16: T.BF16,
-    P.Q8_0: T.Q8_0, P.Q6_K: T.Q6_K, P.Q5_K_M: T.Q5_K, P.Q5_K_S: T.Q5_K,
-    P.Q5_1: T.Q5_1, P.Q5_0: T.Q5_0, P.Q4_K_M: T.Q4_K, P.Q4_K_S: T.Q4_K,
-    P.Q4_1: T.Q4_1, P.Q4_0: T.Q4_0, P.IQ4_XS: T.IQ4_XS, P.IQ4_NL: T.IQ4_NL,
-    P.Q3_K_L: T.Q3_K, P.Q3_K_M: T.Q3_K, P.Q3_K_S: T.Q3_K,
-    P.IQ3_M: T.IQ3_S, P.IQ3_S: T.IQ3_S, P.IQ3_XS: T.IQ3_S, P.IQ3_XXS: T.IQ3_XXS,
-    P.Q2_K: T.Q2_K, P.Q2_K_S: T.Q2_K, P.IQ2_M: T.IQ2_S, P.IQ2_S: T.IQ2_XS,
-    P.IQ2_XS: T.IQ2_XS, P.IQ2_XXS: T.IQ2_XXS, P.IQ1_M: T.IQ1_M, P.IQ1_S: T.IQ1_S,
-    P.TQ2_0: T.TQ2_0, P.TQ1_0: T.TQ1_0, P.MXFP4_MOE: T.MXFP4,
-}  # fmt: skip
+    P.F32: T.F32,
+    P.F16: T.F16,
+    P.BF16: T.BF16,
+    P.Q8_0: T.Q8_0,
+    P.Q6_K: T.Q6_K,
+    P.Q5_K_M: T.Q5_K,
+    P.Q5_K_S: T.Q5_K,
+    P.Q5_1: T.Q5_1,
+    P.Q5_0: T.Q5_0,
+    P.Q4_K_M: T.Q4_K,
+    P.Q4_K_S: T.Q4_K,
+    P.Q4_1: T.Q4_1,
+    P.Q4_0: T.Q4_0,
+    P.IQ4_XS: T.IQ4_XS,
+    P.IQ4_NL: T.IQ4_NL,
+    P.Q3_K_L: T.Q3_K,
+    P.Q3_K_M: T.Q3_K,
+    P.Q3_K_S: T.Q3_K,
+    P.IQ3_M: T.IQ3_S,
+    P.IQ3_S: T.IQ3_S,
+    P.IQ3_XS: T.IQ3_S,
+    P.IQ3_XXS: T.IQ3_XXS,
+    P.Q2_K: T.Q2_K,
+    P.Q2_K_S: T.Q2_K,
+    P.IQ2_M: T.IQ2_S,
+    P.IQ2_S: T.IQ2_XS,
+    P.IQ2_XS: T.IQ2_XS,
+    P.IQ2_XXS: T.IQ2_XXS,
+    P.IQ1_M: T.IQ1_M,
+    P.IQ1_S: T.IQ1_S,
+    P.TQ2_0: T.TQ2_0,
+    P.TQ1_0: T.TQ1_0,
+    P.MXFP4_MOE: T.MXFP4,
+}
 
 NEEDS_IMATRIX = frozenset({P.IQ1_S, P.IQ1_M, P.IQ2_XXS, P.IQ2_XS, P.IQ2_S, P.IQ3_XXS})
 _VERY_LOW = {P.IQ2_XXS, P.IQ2_XS, P.IQ1_S, P.IQ2_S, P.IQ2_M, P.IQ1_M}
@@ -101,7 +125,7 @@ def _category(t: TensorSpec, tied: bool) -> str:
     if role in _ATTN_V_LIKE:
         return "attn_v"
     for cat in ("attn_k", "attn_q", "attn_output", "ffn_down", "ffn_gate", "ffn_up"):
-        if role == cat or role.startswith(cat + "_") and cat.startswith("ffn"):
+        if role == cat or (role.startswith(cat + "_") and cat.startswith("ffn")):
             return cat
     return "other"
 
@@ -122,9 +146,7 @@ class _Counters:
 class TensorTypePlanner:
     """Assigns a ggml type to each tensor of one architecture under one preset, in file order."""
 
-    def __init__(
-        self, arch: Architecture, preset: GGUFPreset, *, imatrix: bool | None = None
-    ) -> None:
+    def __init__(self, arch: Architecture, preset: GGUFPreset, *, imatrix: bool | None = None) -> None:
         self.arch = arch
         self.preset = preset
         # Rule 15: these presets refuse to run without an importance matrix, so a real file of
@@ -169,7 +191,7 @@ class TensorTypePlanner:
             i = t.layer
         return i, c.n_layer
 
-    def _rules(self, t: TensorSpec, cat: str, c: _Counters) -> GGMLType:  # noqa: C901, PLR0911, PLR0912
+    def _rules(self, t: TensorSpec, cat: str, c: _Counters) -> GGMLType:
         p, ty = self.preset, self.base
         # Rule 1: the output matrix (and tied embeddings, which double as it).
         if cat == "output":
@@ -207,11 +229,27 @@ class TensorTypePlanner:
             return self._ffn_down(t, c)
         if cat == "attn_output":
             if self.n_expert == 8:
-                bumped = {P.Q2_K, P.IQ3_XS, P.IQ3_XXS, P.Q3_K_S, P.Q3_K_M, P.IQ4_NL, P.Q4_K_S,
-                          P.Q4_K_M, P.IQ3_S, P.IQ3_M, P.IQ4_XS}  # fmt: skip
+                bumped = {
+                    P.Q2_K,
+                    P.IQ3_XS,
+                    P.IQ3_XXS,
+                    P.Q3_K_S,
+                    P.Q3_K_M,
+                    P.IQ4_NL,
+                    P.Q4_K_S,
+                    P.Q4_K_M,
+                    P.IQ3_S,
+                    P.IQ3_M,
+                    P.IQ4_XS,
+                }
                 return T.Q5_K if p in bumped else ty
-            return {P.Q2_K: T.Q3_K, P.IQ3_XXS: T.IQ3_S, P.Q3_K_M: T.Q4_K, P.Q3_K_L: T.Q5_K,
-                    P.IQ3_M: T.Q4_K}.get(p, ty)  # fmt: skip
+            return {
+                P.Q2_K: T.Q3_K,
+                P.IQ3_XXS: T.IQ3_S,
+                P.Q3_K_M: T.Q4_K,
+                P.Q3_K_L: T.Q5_K,
+                P.IQ3_M: T.Q4_K,
+            }.get(p, ty)
         if cat in ("ffn_gate", "ffn_up"):
             i, n = self._layer_index(t, cat, c)
             if p == P.IQ3_XS and n // 8 <= i < 7 * n // 8:
@@ -243,7 +281,7 @@ class TensorTypePlanner:
                 return T.IQ3_S
         return ty
 
-    def _attn_v(self, c: _Counters) -> GGMLType:  # noqa: PLR0911
+    def _attn_v(self, c: _Counters) -> GGMLType:
         p, ty, gqa4 = self.preset, self.base, self.n_gqa >= 4
         i = c.i_wv
         c.i_wv += 1
@@ -253,15 +291,11 @@ class TensorTypePlanner:
             ty = T.Q4_K
         elif p == P.IQ3_XXS:
             ty = T.Q4_K if gqa4 else (T.IQ3_XXS if self.imatrix else T.IQ3_S)
-        elif p in {P.IQ3_XS, P.IQ3_S} and gqa4:
-            ty = T.Q4_K
-        elif p == P.IQ3_M:
+        elif (p in {P.IQ3_XS, P.IQ3_S} and gqa4) or p == P.IQ3_M:
             ty = T.Q4_K
         elif p == P.Q3_K_M:
             ty = T.Q5_K if i < 2 else T.Q4_K
-        elif p == P.Q3_K_L:
-            ty = T.Q5_K
-        elif p in {P.IQ4_NL, P.IQ4_XS} and gqa4:
+        elif p == P.Q3_K_L or (p in {P.IQ4_NL, P.IQ4_XS} and gqa4):
             ty = T.Q5_K
         elif p in {P.Q4_K_M, P.Q5_K_M} and use_more_bits(i, c.n_wv):
             ty = T.Q6_K
@@ -273,7 +307,7 @@ class TensorTypePlanner:
             ty = T.Q8_0
         return ty
 
-    def _ffn_down(self, t: TensorSpec, c: _Counters) -> GGMLType:  # noqa: PLR0911
+    def _ffn_down(self, t: TensorSpec, c: _Counters) -> GGMLType:
         p, ty = self.preset, self.base
         i, n = self._layer_index(t, "ffn_down", c)
         if p == P.Q2_K:
