@@ -11,6 +11,7 @@ length decides the K-quant shape fallbacks.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
 from typing import Annotated, Literal
@@ -131,10 +132,13 @@ class Mamba2(Strict):
 LinearMixer = Annotated[GatedDeltaNet | Mamba2, Field(discriminator="kind")]
 
 
-class TensorSpec(BaseModel):
-    """One weight tensor as llama.cpp names and shapes it (``ne[0]`` is the row length)."""
+@dataclass(frozen=True, slots=True)
+class TensorSpec:
+    """One weight tensor as llama.cpp names and shapes it (``ne[0]`` is the row length).
 
-    model_config = ConfigDict(frozen=True)
+    A plain dataclass, not a pydantic model: a 671B MoE lists thousands of these, and building
+    them must stay cheap enough to validate the whole catalog in well under a second.
+    """
 
     name: str
     ne: tuple[int, ...]
@@ -428,9 +432,30 @@ class Architecture(Strict):
 
     # ----- parameter counts -------------------------------------------------------------------
 
+    def _layer_signature(self, il: int) -> tuple:
+        return (self.kinds[il], self.is_moe_layer(il), self.has_ffn(il), self.layer_head_dims(il))
+
+    @cached_property
+    def layer_params(self) -> tuple[tuple[int, int], ...]:
+        """(all, routed-expert) parameter counts per layer.
+
+        Layers with the same signature have the same tensors, so each distinct layer is listed once;
+        this keeps validating a catalog of 671B MoE models cheap.
+        """
+        seen: dict[tuple, tuple[int, int]] = {}
+        out = []
+        for il in range(self.num_layers):
+            sig = self._layer_signature(il)
+            if sig not in seen:
+                ts = self._layer_tensors(il)
+                seen[sig] = (sum(t.elements for t in ts), sum(t.elements for t in ts if t.expert_dim))
+            out.append(seen[sig])
+        return tuple(out)
+
     @cached_property
     def text_params(self) -> int:
-        return sum(t.elements for t in self.tensors)
+        outside = self.hidden_size * self.vocab_size * (1 if self.tie_word_embeddings else 2)
+        return outside + self.hidden_size + sum(total for total, _ in self.layer_params)
 
     @cached_property
     def total_params(self) -> int:
@@ -443,10 +468,7 @@ class Architecture(Strict):
         m = self.moe
         if m is None:
             return self.total_params
-        inactive = 0
-        for t in self.tensors:
-            if t.expert_dim:
-                inactive += t.elements * (m.num_experts - m.experts_per_token) // m.num_experts
+        inactive = sum(e * (m.num_experts - m.experts_per_token) // m.num_experts for _, e in self.layer_params)
         return self.total_params - inactive
 
     @cached_property

@@ -34,6 +34,8 @@ def default_catalog_dir() -> Path:
 
 
 PARAM_TOLERANCE = 0.02
+# libyaml's C parser is ~10x faster than PyYAML's pure-Python one; same safe subset.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class CatalogError(Exception):
@@ -75,7 +77,7 @@ def _format_validation(where: str, err: ValidationError) -> list[str]:
 
 def _read_yaml(path: Path, key: str, problems: list[str]) -> list[Any]:
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" line {mark.line + 1}" if mark else ""

@@ -191,42 +191,52 @@ class _LlamaCpp:
             self.usables.append(usable_memory(d, setup, i))
         # The output matrix lives on a GPU; tied embeddings are duplicated there (engine-notes.md).
         self.output_bytes = (plan.output_bytes or plan.token_embd_bytes) + plan.other_bytes
-        self.read_per_layer = [
+        read = [
             active_fraction_bytes(lb, eb, arch)
             for lb, eb in zip(plan.layer_bytes, plan.expert_bytes, strict=True)
         ]
+        # Prefix sums, so a layer range costs O(1) during the offload searches.
+        self.w = _prefix(plan.layer_bytes)
+        self.e = _prefix(plan.expert_bytes)
+        self.r = _prefix(read)
+        # Bytes of the routed experts read per token (what --n-cpu-moe moves to RAM reads).
+        self.er = _prefix(
+            [r - (lb - eb) for r, lb, eb in zip(read, plan.layer_bytes, plan.expert_bytes, strict=True)]
+        )
+        self._kv: dict[int, list[int]] = {}
+
+    def _kv_prefix(self, context: int) -> list[int]:
+        if context not in self._kv:
+            o = self.opts
+            layer_kv = llama_cpp_layer_kv(self.profile, context, o.concurrency, o.ubatch, o.swa_full)
+            self._kv[context] = _prefix(layer_kv)
+        return self._kv[context]
 
     def place(self, context: int, gpu_layers: int, cpu_moe: int) -> _Result:
         arch, plan, opts = self.arch, self.plan, self.opts
         n = arch.num_layers
         devices = self.setup.devices
         seqs = opts.concurrency
-        layer_kv = llama_cpp_layer_kv(self.profile, context, seqs, opts.ubatch, opts.swa_full)
+        kv = self._kv_prefix(context)
         cells = llama_cpp_cells(context, seqs)
         uses = [_Use(d, u, r) for d, u, r in zip(devices, self.usables, self.reserves, strict=True)]
         first_gpu = n - gpu_layers
-        counts = split_layers(gpu_layers, [u.usable - u.reserve for u in uses])
-        cpu_weights = plan.token_embd_bytes
-        cpu_read = 0
-        cpu_kv = 0
-        for il in range(first_gpu):
-            cpu_weights += plan.layer_bytes[il]
-            cpu_kv += layer_kv[il]
-            cpu_read += self.read_per_layer[il]
+        if len(uses) == 1:
+            counts = [gpu_layers]
+        else:
+            counts = split_layers(gpu_layers, [u.usable - u.reserve for u in uses])
+        w, e, r, er = self.w, self.e, self.r, self.er
+        moe_end = min(cpu_moe, n)
+        cpu_weights = plan.token_embd_bytes + w[first_gpu] + max(e[moe_end] - e[first_gpu], 0)
+        cpu_kv = kv[first_gpu]
+        cpu_read = r[first_gpu] + max(er[moe_end] - er[first_gpu], 0)
         for use, rng in zip(uses, ranges(counts, first_gpu), strict=True):
-            use.layers = len(rng)
-            for il in rng:
-                w, read = plan.layer_bytes[il], self.read_per_layer[il]
-                if il < cpu_moe and plan.expert_bytes[il]:
-                    moved = plan.expert_bytes[il]
-                    w -= moved
-                    cpu_weights += moved
-                    moved_read = read - (plan.layer_bytes[il] - moved)
-                    read -= moved_read
-                    cpu_read += moved_read
-                use.weights += w
-                use.kv += layer_kv[il]
-                use.read_bytes += read + layer_kv[il] // seqs
+            lo, hi = rng.start, rng.stop
+            use.layers = hi - lo
+            moved_lo, moved_hi = min(lo, moe_end), min(hi, moe_end)
+            use.weights = w[hi] - w[lo] - (e[moved_hi] - e[moved_lo])
+            use.kv = kv[hi] - kv[lo]
+            use.read_bytes = r[hi] - r[lo] - (er[moved_hi] - er[moved_lo]) + use.kv // seqs
         full_offload = gpu_layers == n
         out_use = next((u for u in reversed(uses) if u.layers), None)
         if full_offload and out_use is not None:
@@ -309,6 +319,13 @@ class _LlamaCpp:
     @staticmethod
     def _gpu_fits(r: _Result) -> bool:
         return all(u.headroom >= 0 for u in r.uses)
+
+
+def _prefix(values: list[int] | tuple[int, ...]) -> list[int]:
+    out = [0]
+    for v in values:
+        out.append(out[-1] + v)
+    return out
 
 
 # ----- vLLM -----------------------------------------------------------------------------------------
