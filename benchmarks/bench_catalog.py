@@ -15,7 +15,8 @@ def main(repeat: int = 15) -> None:
         c = load_catalog()
         times.append((time.perf_counter() - t) * 1000)
     print(f"{len(c.models)} models, {len(c.gpus)} GPUs")
-    print(f"load+validate: first {times[0]:.0f} ms, p50 {statistics.median(times):.0f} ms, max {max(times):.0f} ms")
+    p50, worst = statistics.median(times), max(times)
+    print(f"load+validate: first {times[0]:.0f} ms, p50 {p50:.0f} ms, max {worst:.0f} ms")
 
 
 if __name__ == "__main__":

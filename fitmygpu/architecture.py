@@ -468,7 +468,9 @@ class Architecture(Strict):
         m = self.moe
         if m is None:
             return self.total_params
-        inactive = sum(e * (m.num_experts - m.experts_per_token) // m.num_experts for _, e in self.layer_params)
+        inactive = sum(
+            e * (m.num_experts - m.experts_per_token) // m.num_experts for _, e in self.layer_params
+        )
         return self.total_params - inactive
 
     @cached_property
