@@ -60,6 +60,7 @@ class Rig:
     budget_gib: float | None = None
     budget_count: int = 1
     ram_gib: float | None = None
+    desktop_reserve_bytes: int = 0
 
     @cached_property
     def setup(self) -> Setup:
@@ -80,7 +81,9 @@ class Rig:
                 Device(name=f"{self.budget_gib:g} GB GPU", memory_bytes=int(self.budget_gib * GIB))
             ] * self.budget_count
         ram = int(self.ram_gib * GIB) if self.ram_gib else None
-        return Setup(devices=tuple(devices), system_ram_bytes=ram)
+        return Setup(
+            devices=tuple(devices), system_ram_bytes=ram, desktop_reserve_bytes=self.desktop_reserve_bytes
+        )
 
     @property
     def description(self) -> str:

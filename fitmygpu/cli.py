@@ -127,6 +127,9 @@ def estimate(
     concurrency: Annotated[int | None, typer.Option(min=1, help="Parallel sequences")] = None,
     flash_attn: Annotated[FlashAttn | None, typer.Option(help="Flash attention")] = None,
     ram: Annotated[float | None, typer.Option(help="System RAM in GB, for CPU offload")] = None,
+    desktop_reserve: Annotated[
+        int, typer.Option(min=0, help="MiB held by a desktop on the first GPU (it drives displays)")
+    ] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object")] = False,
 ) -> None:
     """Estimate a catalog model, or any config.json, on a GPU with explicit options."""
@@ -138,6 +141,8 @@ def estimate(
     else:
         entry = _find_model(catalog, model or "", as_json)
     rig = _find_rig(catalog, gpu, count, ram, as_json)
+    if desktop_reserve:
+        rig = Rig(rig.gpus, rig.budget_gib, rig.budget_count, rig.ram_gib, desktop_reserve * 1024**2)
     try:
         q = normalize_quant(quant) if quant else None
         answer = build_answer(
