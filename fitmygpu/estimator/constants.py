@@ -59,12 +59,22 @@ MLX_KV_STEP = 256  # mlx_lm KVCache grows in steps of 256 tokens (mlx_lm/models/
 MLX_PREFILL_STEP = 2048  # mlx_lm generate prefill_step_size
 
 # --- speed ---------------------------------------------------------------------------------------
-# Decode is memory-bound: tokens/s = efficiency x bandwidth / bytes read per token. The
-# efficiencies are what published llama.cpp benchmarks reach; see docs/accuracy.md "Speed".
-DECODE_EFFICIENCY = {"cuda": 0.70, "rocm": 0.55, "metal": 0.60, "sycl": 0.45}
-VLLM_DECODE_EFFICIENCY = 0.75
+# Decode is memory-bound: tokens/s = efficiency x bandwidth / bytes read per token. Each factor is
+# the median of measured / roofline over published single-stream runs, against this catalog's
+# bandwidth and TFLOPS: llama.cpp discussions #15013 (CUDA) and #4167 (Apple), llama-bench tables in
+# llama.cpp PRs/issues, XiongjieDai/GPU-Benchmarks-on-LLM-Inference. Records, URLs and the
+# arithmetic: benchmarks/speed_factors.py; method and caveats: docs/speed.md.
+# cuda 0.70 (25 records, 0.29-0.91), rocm 0.72 (7), metal 0.73 (19; Ultra chips ~0.45),
+# sycl 0.43 (4 Intel Arc records, SYCL and Vulkan).
+DECODE_EFFICIENCY = {"cuda": 0.70, "rocm": 0.72, "metal": 0.73, "sycl": 0.43}
+# vLLM at concurrency 1: Llama 3.1 8B BF16 on an A100 40GB, ~75 tok/s (1 record; johnmusgrave.com).
+VLLM_DECODE_EFFICIENCY = 0.77
 # Prompt processing is compute-bound: tokens/s = efficiency x dense FP16 FLOPS / (2 x active params).
-PROMPT_EFFICIENCY = {"cuda": 0.55, "rocm": 0.35, "metal": 0.45, "sycl": 0.25}
+# cuda 0.91 (20 records; consumer cards 0.6-1.2 because llama.cpp's int8/FP16-accumulate paths beat
+# the catalog's FP16 figure, data-centre cards 0.15-0.31), rocm 0.34 (2), sycl 0.30 (1).
+# metal stays at the old 0.45: the catalog has no TFLOPS for Apple chips, so nothing was measured.
+PROMPT_EFFICIENCY = {"cuda": 0.91, "rocm": 0.34, "metal": 0.45, "sycl": 0.30}
 # System RAM bandwidth when part of the model is offloaded: dual-channel DDR5-4800,
-# 2 channels x 8 bytes x 4800 MT/s = 76.8 GB/s theoretical, at the same efficiency as the GPU.
+# 2 channels x 8 bytes x 4800 MT/s = 76.8 GB/s theoretical; speed.py scales it by the CUDA decode
+# factor (no CPU factor was derived; docs/speed.md, Caveats).
 SYSTEM_RAM_BANDWIDTH_GBS = 76.8
