@@ -525,6 +525,24 @@ def _to_estimate(
     )
 
 
+def all_on_gpus(arch: Architecture, opts: Options, setup: Setup) -> list[DeviceUse]:
+    """Per-device need with every layer on the GPUs, even where that does not fit.
+
+    ``estimate`` reports the placement the engine would really run (for llama.cpp, an offloaded
+    one whose GPU share never exceeds usable memory); charts and "how much would I need" answers
+    want the whole need instead. Same placement code as ``max_context`` uses.
+    """
+    quant, k, v, fa, _ = _engine_setup(arch, opts, setup)
+    plan = weight_plan(arch, quant)
+    if opts.runtime.uses_gguf:
+        res = _LlamaCpp(arch, plan, opts, setup, k, v, fa).place(opts.context, arch.num_layers, 0)
+    elif opts.runtime == Runtime.VLLM:
+        res = _vllm(arch, plan, opts, setup, k)
+    else:
+        res = _dense_engine(arch, plan, opts, setup, k)
+    return [u.out() for u in res.uses]
+
+
 def fits_fully(arch: Architecture, opts: Options, setup: Setup) -> bool:
     """Whether the request runs entirely on the GPUs (fits or tight), without building a report."""
     quant, k, v, fa, _ = _engine_setup(arch, opts, setup)
