@@ -17,14 +17,13 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process, utils
 
-from fitmygpu.answer import Answerer, GPUCount, Rig, ladder_for, rig_from_mentions
+from fitmygpu.answer import Answerer, AnswerError, GPUCount, Rig, ladder_for, resolve_rig, rig_from_mentions
 from fitmygpu.cache import SavedGPU, SavedRig
 from fitmygpu.catalog.loader import Catalog
 from fitmygpu.catalog.schema import GPUClass, GPUEntry, ModelEntry
 from fitmygpu.estimator.types import Runtime
 from fitmygpu.matching.models import Candidate
 from fitmygpu.matching.question import clean
-from fitmygpu.matching.tokens import is_memory, memory_gib, tokenize
 from fitmygpu.quant.formats import UnknownQuantError, all_quants, normalize_quant
 
 MAX_CHOICES = 25  # Discord's autocomplete limit
@@ -261,23 +260,10 @@ class Lookup:
 
     def resolve_gpu(self, text: str) -> Rig:
         """A GPU option: a catalog id, a name ("3090", "2x 4090"), or a budget ("24gb")."""
-        t = text.strip()
-        if t in self.catalog.gpus:
-            return Rig(gpus=(GPUCount(self.catalog.gpus[t], 1),))
-        cleaned = clean(t)
-        tokens = tokenize(cleaned)
-        if len(tokens) == 1:
-            tok = tokens[0]
-            bare = re.fullmatch(r"\d+(\.\d+)?", tok) is not None and tok not in self.gpus.by_anchor
-            if is_memory(tok) or bare:
-                gib = memory_gib(tok) if is_memory(tok) else float(tok)
-                if 0 < gib <= 4096:
-                    return Rig(budget_gib=gib)
-        mentions, notes, _ = self.gpus.find(cleaned)
-        if not mentions:
-            why = notes[0] if notes else f"No GPU called {clip(cleaned, 60)!r} in the catalog."
-            raise Unresolved(why, self.gpus.suggest(cleaned))
-        return Rig(gpus=tuple(GPUCount(m.entry, m.count) for m in mentions))
+        try:
+            return resolve_rig(self.catalog, self.gpus, text)
+        except AnswerError as exc:
+            raise Unresolved(exc.message, exc.suggestions) from None
 
     @staticmethod
     def with_count(rig: Rig, count: int | None) -> Rig:

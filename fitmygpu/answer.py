@@ -5,6 +5,7 @@ object, so a number printed in a terminal and in Discord cannot disagree.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -15,9 +16,10 @@ from fitmygpu.catalog.schema import GPUEntry, ModelEntry, Vendor
 from fitmygpu.estimator.constants import GIB
 from fitmygpu.estimator.core import EstimateError, estimate, max_context, ollama_default_context
 from fitmygpu.estimator.types import Backend, Device, Estimate, Options, Runtime, Setup, Verdict
-from fitmygpu.matching.gpus import GPUMention
+from fitmygpu.matching.gpus import GPUIndex, GPUMention
 from fitmygpu.matching.models import Candidate
-from fitmygpu.matching.question import Question, QuestionParser
+from fitmygpu.matching.question import Question, QuestionParser, clean
+from fitmygpu.matching.tokens import is_memory, memory_gib, tokenize
 from fitmygpu.quant.formats import (
     CHECKPOINT_LADDER,
     GGUF_LADDER,
@@ -130,6 +132,30 @@ def rig_from_mentions(mentions: list[GPUMention], q: Question | None = None) -> 
     if q is not None and q.budget_gib:
         return Rig(budget_gib=q.budget_gib, budget_count=q.budget_count, ram_gib=q.ram_gib)
     return None
+
+
+def resolve_rig(catalog: Catalog, gpus: GPUIndex, text: str) -> Rig:
+    """A GPU as a user names it in an option: a catalog id, names ("3090", "2x 4090",
+    "3090 + 3060") or a bare memory budget ("24gb", "24"). Raises :class:`AnswerError` with
+    suggestions when nothing matches. Shared by ``fitmygpu estimate --gpu`` and the bot's options."""
+    t = text.strip()
+    if t in catalog.gpus:
+        return Rig(gpus=(GPUCount(catalog.gpus[t], 1),))
+    cleaned = clean(t)
+    tokens = tokenize(cleaned)
+    if len(tokens) == 1:
+        tok = tokens[0]
+        bare = re.fullmatch(r"\d+(\.\d+)?", tok) is not None and tok not in gpus.by_anchor
+        if is_memory(tok) or bare:
+            gib = memory_gib(tok) if is_memory(tok) else float(tok)
+            if 0 < gib <= 4096:
+                return Rig(budget_gib=gib)
+    mentions, notes, _ = gpus.find(cleaned)
+    if not mentions:
+        shown = cleaned if len(cleaned) <= 60 else cleaned[:59] + "…"
+        why = notes[0] if notes else f"No GPU called {shown!r} in the catalog."
+        raise AnswerError(why, gpus.suggest(cleaned))
+    return Rig(gpus=tuple(GPUCount(m.entry, m.count) for m in mentions))
 
 
 class Answer(BaseModel):

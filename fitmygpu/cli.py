@@ -16,14 +16,13 @@ from typing import Annotated, NoReturn
 import typer
 
 from fitmygpu import __version__
-from fitmygpu.answer import Answerer, AnswerError, GPUCount, Rig, build_answer
+from fitmygpu.answer import Answerer, AnswerError, GPUCount, Rig, build_answer, resolve_rig
 from fitmygpu.catalog.loader import Catalog, CatalogError, default_catalog, load_catalog
 from fitmygpu.catalog.schema import ModelEntry
 from fitmygpu.estimator.core import EstimateError
 from fitmygpu.estimator.types import Runtime
 from fitmygpu.matching.gpus import GPUIndex
 from fitmygpu.matching.models import ModelIndex
-from fitmygpu.matching.tokens import is_memory, memory_gib, tokenize
 from fitmygpu.quant.formats import UnknownQuantError, normalize_quant
 from fitmygpu.render_text import render_answer, render_gpu, render_model
 
@@ -69,17 +68,15 @@ def _find_model(catalog: Catalog, name: str, as_json: bool) -> ModelEntry:
 
 
 def _find_rig(catalog: Catalog, gpu: str, count: int, ram: float | None, as_json: bool) -> Rig:
-    tokens = tokenize(gpu)
-    if len(tokens) == 1 and is_memory(tokens[0]):
-        return Rig(budget_gib=memory_gib(tokens[0]), budget_count=count, ram_gib=ram)
-    if gpu in catalog.gpus:
-        return Rig(gpus=(GPUCount(catalog.gpus[gpu], count),), ram_gib=ram)
-    index = GPUIndex.build(catalog.gpus)
-    mentions, _, _ = index.find(gpu)
-    if not mentions:
-        _fail(f"GPU {gpu!r} is not in the catalog", index.suggest(gpu), as_json)
-    gpus = tuple(GPUCount(m.entry, m.count * (count if len(mentions) == 1 else 1)) for m in mentions)
-    return Rig(gpus=gpus, ram_gib=ram)
+    try:
+        rig = resolve_rig(catalog, GPUIndex.build(catalog.gpus), gpu)
+    except AnswerError as exc:
+        _fail(exc.message, exc.suggestions, as_json)
+    if count > 1 and len(rig.gpus) == 1:
+        rig = Rig(gpus=(GPUCount(rig.gpus[0].entry, rig.gpus[0].count * count),))
+    elif count > 1 and not rig.gpus:
+        rig = Rig(budget_gib=rig.budget_gib, budget_count=count)
+    return Rig(rig.gpus, rig.budget_gib, rig.budget_count, ram)
 
 
 def _emit(answer_json: dict, text: str, as_json: bool) -> None:

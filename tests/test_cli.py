@@ -127,7 +127,7 @@ def test_unsupported_config_is_a_clear_error(tmp_path):
 def test_unknown_gpu_suggests():
     r = runner.invoke(app, ["estimate", "--model", "llama-3.1-8b-instruct", "--gpu", "potato 9000"])
     assert r.exit_code == 2
-    assert "not in the catalog" in r.output
+    assert "No GPU called" in r.output
 
 
 def test_model_page_lists_every_fact():
