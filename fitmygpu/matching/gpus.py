@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -41,6 +42,56 @@ BRANDS = frozenset(
 APPLE_CHIP = re.compile(r"^m[1-9]$")
 APPLE_CONTEXT = frozenset(["mac", "macbook", "imac", "apple", "mbp", "studio", "mini", "air", "chip"])
 APPLE_SUFFIX = frozenset({"pro", "max", "ultra"})
+# Words in GPU names that say nothing about which product it is ("2 GPUs", "Tensor Core GPU").
+NOISE = frozenset(
+    [
+        "gpus",
+        "gpu",
+        "per",
+        "core",
+        "tensor",
+        "kit",
+        "developer",
+        "generation",
+        "edition",
+        "card",
+        "cards",
+        "graphics",
+        "limited",
+        "superchip",
+        "hbm",
+        "q",
+        "gb",
+    ]
+)
+# Words that may sit between a GPU and its memory size: "m4 pro mac mini with 48gb".
+MEMORY_FILLER = frozenset(
+    [
+        "with",
+        "w",
+        "mac",
+        "macbook",
+        "mini",
+        "studio",
+        "air",
+        "imac",
+        "version",
+        "variant",
+        "model",
+        "the",
+        "a",
+        "of",
+        "unified",
+        "has",
+        "having",
+        "and",
+        "its",
+    ]
+)
+# Product words that anchor a mention on their own (no model number in them).
+WORD_ANCHORS = ("spark", "halo", "thor", "orin", "titan", "framework", "digits")
+# No rig names more cards than this; a paste full of model numbers stops being scanned here.
+MAX_ANCHORS = 16
 # Synonyms folded before matching.
 SYNONYMS = {"mobile": "laptop", "notebook": "laptop", "sxm5": "sxm", "nvlink": "nvl"}
 _MAC_PHRASE = re.compile(r"\b(macbook\s+(pro|air)|mac\s+(pro|mini|studio)|imac)\b")
@@ -62,6 +113,8 @@ class GPUGroup:
     entries: list[GPUEntry]
     tokens: frozenset[str]  # every token of every entry's names
     default: GPUEntry
+    core: frozenset[str] | None = None  # computed once: words every variant has
+    variant: frozenset[str] | None = None  # computed once: words that tell variants apart
 
 
 @dataclass
@@ -70,6 +123,8 @@ class GPUIndex:
     groups: dict[str, GPUGroup] = field(default_factory=dict)
     by_anchor: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     vocab: frozenset[str] = frozenset()
+    # (word, number) pairs that are model names, so "phi-4 4090" is one 4090, not four.
+    count_blockers: frozenset[tuple[str, str]] = frozenset()
 
     @classmethod
     def build(cls, gpus: dict[str, GPUEntry]) -> GPUIndex:
@@ -90,27 +145,51 @@ class GPUIndex:
             vocab |= toks
             for t in _group_anchors(name, entries):
                 idx.by_anchor[t].append(name)
-        idx.vocab = frozenset(vocab - {"+"} - set(_WORD_COUNT) - APPLE_CONTEXT)
+        small_numbers = {t for t in vocab if t.isdigit() and len(t) < 3}
+        idx.vocab = frozenset(vocab - {"+"} - set(_WORD_COUNT) - APPLE_CONTEXT - NOISE - small_numbers)
         return idx
 
     # ----- scanning text -------------------------------------------------------------------
 
+    def tokens(self, text: str) -> list[str]:
+        """The tokens GPU scanning works on ("macbook pro" folded to "mac", "mobile" to "laptop");
+        positions returned by :meth:`find_tokens` index this list."""
+        return _fold(tokenize(_MAC_PHRASE.sub(" mac ", text.lower())))
+
     def find(self, text: str) -> tuple[list[GPUMention], list[str], set[int]]:
         """GPU mentions in ``text``, notes, and the token positions they used."""
-        tokens = _fold(tokenize(_MAC_PHRASE.sub(" mac ", text.lower())))
-        return self.find_tokens(tokens)
+        return self.find_tokens(self.tokens(text))
 
     def find_tokens(self, tokens: list[str]) -> tuple[list[GPUMention], list[str], set[int]]:
+        # Plurals of model codes: "a100s", "h100s", "b580s" (but "l40s" is a product of its own).
+        tokens = [
+            t[:-1] if t.endswith("s") and t not in self.by_anchor and t[:-1] in self.by_anchor else t
+            for t in tokens
+        ]
         mentions: list[GPUMention] = []
         notes: list[str] = []
         used: set[int] = set()
+        attempts = 0
         i = 0
-        while i < len(tokens):
+        while i < len(tokens) and attempts < MAX_ANCHORS:
             tok = tokens[i]
             if tok in self.by_anchor and i not in used and self._is_gpu_anchor(tokens, i):
+                attempts += 1
                 m, span_used, note = self._read(tokens, i)
                 if m is not None:
-                    mentions.append(m)
+                    prev = mentions[-1] if mentions else None
+                    if (
+                        prev
+                        and prev.entry.id == m.entry.id
+                        and m.span[0] - prev.span[1] <= 1
+                        and m.count == 1
+                    ):
+                        # "Jetson AGX Thor (T5000)": two names of one card, not two cards
+                        mentions[-1] = GPUMention(
+                            prev.entry, prev.count, (prev.span[0], m.span[1]), prev.notes
+                        )
+                    else:
+                        mentions.append(m)
                     used |= span_used
                     i = max(span_used) + 1
                     continue
@@ -127,6 +206,7 @@ class GPUIndex:
             return (
                 nxt in APPLE_SUFFIX
                 or is_memory(nxt)
+                or nxt in APPLE_CONTEXT
                 or prev in APPLE_CONTEXT
                 or prev in {"on", "my", "an", "a"}
             )
@@ -135,46 +215,84 @@ class GPUIndex:
     def _read(self, tokens: list[str], i: int) -> tuple[GPUMention | None, set[int], str | None]:
         anchor = tokens[i]
         groups = [self.groups[g] for g in self.by_anchor[anchor]]
-        # Tokens after the anchor that belong to GPU names (suffixes, variants) or are memory.
+        # "sxm 2", "dual": words of this product's names (not the Mac around an Apple chip)
+        own = frozenset().union(*(g.tokens for g in groups)) - APPLE_CONTEXT
+        # After the anchor: suffixes and variant words of GPU names, and a memory size.
+        after: list[tuple[int, str]] = []
         j = i + 1
-        after: list[str] = []
-        memory: float | None = None
-        while j < len(tokens) and j <= i + 4:
+        while j < len(tokens) and j <= i + 5:
             t = tokens[j]
-            if is_memory(t):
-                memory = memory_gib(t)
-            elif t in self.vocab and t not in self.by_anchor and t not in APPLE_CONTEXT:
-                after.append(t)
-            elif t in BRANDS or t in {"vram", "+"} or t in APPLE_CONTEXT:
+            name_word = (t in self.vocab or t in own or t in NOISE) and t not in self.by_anchor
+            if not (is_memory(t) or name_word):
                 break
-            else:
-                break
+            after.append((j, t))
             j += 1
-        before: list[str] = []
+        # Before it: product words ("rtx pro", "radeon ai pro", "jetson agx").
+        before: list[tuple[int, str]] = []
         k = i - 1
-        while k >= 0 and k >= i - 2 and tokens[k] in self.vocab and tokens[k] not in self.by_anchor:
-            if tokens[k] in _WORD_COUNT:
-                break
-            before.insert(0, tokens[k])
+        while k >= 0 and k >= i - 4 and tokens[k] in self.vocab and tokens[k] not in self.by_anchor:
+            before.insert(0, (k, tokens[k]))
             k -= 1
-        wanted = (set(before) | set(after)) - BRANDS
+        # The longest reading some product accepts: words next to a GPU may belong to the
+        # sentence instead ("phi-4 reasoning plus 4090", "a 3090 plus a 3060").
+        words_after = [p for p, t in after if not is_memory(t)]
+        for n_after in range(len(words_after), -1, -1):
+            end = words_after[n_after] if n_after < len(words_after) else j
+            for n_before in range(len(before), -1, -1):
+                kept_before = before[len(before) - n_before :]
+                got = self._try(tokens, i, groups, kept_before, [a for a in after if a[0] < end], end)
+                if got is not None:
+                    return got, set(range(got.span[0], got.span[1] + 1)), None
+        said = " ".join([*(t for _, t in before), anchor, *(t for _, t in after)])
+        return None, set(), f"No GPU named {said!r} in the catalog."
+
+    def _try(
+        self,
+        tokens: list[str],
+        i: int,
+        groups: list[GPUGroup],
+        before: list[tuple[int, str]],
+        after: list[tuple[int, str]],
+        end: int,
+    ) -> GPUMention | None:
+        anchor = tokens[i]
+        memory = next((memory_gib(t) for _, t in after if is_memory(t)), None)
+        if memory is None and end == (after[-1][0] + 1 if after else i + 1):
+            # "m4 pro mac mini with 48gb", "3060 with the 8gb": a memory size a few words on.
+            m = end
+            while m < len(tokens) and m <= end + 4 and tokens[m] in MEMORY_FILLER:
+                m += 1
+            if m < len(tokens) and is_memory(tokens[m]):
+                memory = memory_gib(tokens[m])
+                end = m + 1
+        k = before[0][0] - 1 if before else i - 1
+        # "nvidia geforce rtx 4090", "mac studio m3 ultra": part of the mention
+        apple = bool(APPLE_CHIP.match(anchor))
+        while k >= 0 and (tokens[k] in BRANDS or (apple and tokens[k] in APPLE_CONTEXT)):
+            k -= 1
+        if memory is None and k >= 0 and is_memory(tokens[k]):  # "my 16gb 4060 ti"
+            memory = memory_gib(tokens[k])
+            k -= 1
+        start = k + 1
+        wanted = ({t for _, t in before} | {t for _, t in after if not is_memory(t)}) - BRANDS - NOISE
         best: GPUGroup | None = None
-        best_key: tuple[int, int] | None = None
+        best_key: tuple[int, int, int] | None = None
         for g in groups:
             core = _core(g)
             if wanted - core - _variant_tokens(g) - g.tokens:
                 continue  # the user wrote a word this product does not have
-            key = (len(core & wanted), -len(core - wanted - {anchor}))
+            has_memory = memory is not None and any(abs(e.memory_gib - memory) < 0.5 for e in g.entries)
+            key = (int(has_memory), len(core & wanted), -len(core - wanted - {anchor}))
             if best_key is None or key > best_key:
                 best, best_key = g, key
         if best is None:
-            return None, set(), f"No GPU named {' '.join([*before, anchor, *after])!r} in the catalog."
+            return None
         entry, notes = _pick_variant(best, memory, wanted)
-        count, count_pos = _count_before(tokens, k + 1)
+        count, count_pos = count_before(tokens, start, self.count_blockers)
         if count is None:
-            count, count_pos = _count_after(tokens, j)
-        used = set(range(k + 1, j)) | count_pos
-        return GPUMention(entry, count or 1, (min(used), max(used)), tuple(notes)), used, None
+            count, count_pos = _count_after(tokens, end)
+        positions = set(range(start, end)) | count_pos
+        return GPUMention(entry, count or 1, (min(positions), max(positions)), tuple(notes))
 
     # ----- names ---------------------------------------------------------------------------
 
@@ -186,19 +304,50 @@ class GPUIndex:
         return None, notes
 
     def suggest(self, text: str, limit: int = 5) -> list[str]:
+        """Names to offer when ``text`` named no catalog GPU: close spellings when there are
+        any, otherwise the cards people ask about most (a toaster resembles no GPU)."""
         names = sorted({g.default.name for g in self.groups.values()})
-        return [n for n, _, _ in process.extract(text, names, scorer=fuzz.WRatio, limit=limit)]
+        hits = process.extract(text[:100], names, scorer=fuzz.WRatio, limit=limit, score_cutoff=62)
+        if hits:
+            return [n for n, _, _ in hits]
+        return [self.gpus[i].name for i in POPULAR if i in self.gpus][:limit]
 
 
-def e_tokens(e: GPUEntry) -> set[str]:
-    """An entry's own name words, without brands and memory sizes."""
-    toks = set(_fold(tokenize(e.name))) | set(_fold(tokenize(e.id)))
-    return {t for t in toks - BRANDS if not is_memory(t) and t != "gb"}
+# Offered when a GPU name resembles nothing in the catalog.
+POPULAR = (
+    "nvidia-rtx-3060-12gb",
+    "nvidia-rtx-4060-ti-16gb",
+    "nvidia-rtx-3090",
+    "nvidia-rtx-4090",
+    "nvidia-rtx-5090",
+    "amd-rx-7900-xtx",
+    "m4-pro-24gb",
+)
 
 
-def _core(group: GPUGroup) -> set[str]:
+def e_tokens(e: GPUEntry) -> frozenset[str]:
+    """An entry's own name words (name, id and aliases), without brands and memory sizes. Apple
+    aliases only wrap the chip in a Mac ("macbook air m2 8gb"), so they are left out there."""
+    aliases = () if e.vendor.value == "Apple" else e.aliases
+    return _name_words((e.name, e.id, *aliases))
+
+
+@lru_cache(maxsize=4096)
+def _name_words(names: tuple[str, ...]) -> frozenset[str]:
+    toks = {t for n in names for t in _fold(tokenize(n))}
+    return frozenset(t for t in toks - BRANDS - NOISE if not is_memory(t))
+
+
+@lru_cache(maxsize=8192)
+def _tokens(text: str) -> tuple[str, ...]:
+    return tuple(tokenize(text))
+
+
+def _core(group: GPUGroup) -> frozenset[str]:
     """Words every variant of a product has: the product's name."""
-    return set.intersection(*(e_tokens(e) for e in group.entries))
+    if group.core is None:
+        group.core = frozenset.intersection(*(e_tokens(e) for e in group.entries))
+    return group.core
 
 
 def _fold(tokens: list[str]) -> list[str]:
@@ -211,9 +360,11 @@ def _group_anchors(name: str, entries: list[GPUEntry]) -> set[str]:
     for e in entries:
         for n in (e.name, *e.aliases, name):
             for t in _fold(tokenize(n)):
-                if any(c.isdigit() for c in t) and not is_memory(t) and not (t.isdigit() and len(t) < 3):
+                digits = sum(c.isdigit() for c in t)
+                code = digits >= 2 or (digits == 1 and t[0].isalpha())  # "3090", "t4"; not "3e"
+                if code and not is_memory(t) and not (t.isdigit() and len(t) < 3):
                     anchors.add(t)
-    for word in ("spark", "halo", "thor", "orin", "titan"):
+    for word in WORD_ANCHORS:
         if any(word in tokenize(n) for e in entries for n in (e.name, *e.aliases)):
             anchors.add(word)
     return anchors
@@ -239,8 +390,8 @@ def _pick_variant(group: GPUGroup, memory: float | None, wanted: set[str]) -> tu
 
             def rank(e: GPUEntry) -> tuple[bool, bool, int]:
                 said = any(
-                    {t for t in tokenize(a) if not is_memory(t)} - BRANDS <= wanted | _core(group)
-                    and any(is_memory(t) for t in tokenize(a))
+                    {t for t in _tokens(a) if not is_memory(t)} - BRANDS <= wanted | _core(group)
+                    and any(is_memory(t) for t in _tokens(a))
                     for a in e.aliases
                 )
                 return (not said, not e.default, len(e_tokens(e)))
@@ -256,17 +407,22 @@ def _pick_variant(group: GPUGroup, memory: float | None, wanted: set[str]) -> tu
     return chosen, notes
 
 
-def _variant_tokens(group: GPUGroup) -> set[str]:
+def _variant_tokens(group: GPUGroup) -> frozenset[str]:
     """Tokens that differ between a group's variants (pcie, sxm, nvl...)."""
-    sets = [e_tokens(e) for e in group.entries]
-    return set().union(*sets) - set.intersection(*sets)
+    if group.variant is None:
+        sets = [e_tokens(e) for e in group.entries]
+        group.variant = frozenset().union(*sets) - frozenset.intersection(*sets)
+    return group.variant
 
 
 _WORD_COUNT = {
     "dual": 2,
     "two": 2,
-    "twin": 2,
     "pair": 2,
+    "five": 5,
+    "seven": 7,
+    "sixteen": 16,
+    "twin": 2,
     "triple": 3,
     "three": 3,
     "quad": 4,
@@ -276,20 +432,26 @@ _WORD_COUNT = {
 }
 
 
-def _count_before(tokens: list[str], start: int) -> tuple[int | None, set[int]]:
-    """ "2x 3090", "2 x 3090", "dual 3090", "2 3090s"."""
+def count_before(
+    tokens: list[str], start: int, blockers: frozenset[tuple[str, str]] = frozenset(), bare: bool = True
+) -> tuple[int | None, set[int]]:
+    """ "2x 3090", "2 x 3090", "dual 3090", "2 3090s", "a pair of 3090s" (``bare``: whether a
+    plain number counts, as it does before a card but not before a memory size)."""
     k = start - 1
     if k < 0:
         return None, set()
     t = tokens[k]
+    if t == "of" and k >= 1 and tokens[k - 1] in ("pair", "couple"):
+        return 2, {k - 1, k}
     if re.fullmatch(r"\d{1,2}x", t):
         return int(t[:-1]), {k}
     if t == "x" and k >= 1 and tokens[k - 1].isdigit() and len(tokens[k - 1]) <= 2:
         return int(tokens[k - 1]), {k - 1, k}
     if t in _WORD_COUNT:
         return _WORD_COUNT[t], {k}
-    if t.isdigit() and 1 <= int(t) <= 16:
-        return int(t), {k}
+    prev = tokens[k - 1] if k >= 1 else ""
+    if bare and t.isdigit() and 1 <= int(t) <= 16 and (prev, t) not in blockers and prev not in APPLE_CONTEXT:
+        return int(t), {k}  # not "phi-4 4090" (a model) or "macbook pro 14 m3" (a screen size)
     return None, set()
 
 

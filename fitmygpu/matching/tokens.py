@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 SIZE_RE = re.compile(r"^(?:\d+x)?\d+(?:\.\d+)?[bmt]$|^[ae]\d+(?:\.\d+)?b$")
 MEMORY_RE = re.compile(r"^\d+(?:\.\d+)?(?:gb|gib|g)$")
@@ -21,21 +22,35 @@ _SEP = re.compile(r"[\s_/,;:()\[\]{}|\"'`*~!?<>=@#$%^&]+")
 # "30b-a3b" / "17b-16e" keep their pieces; a hyphen elsewhere is a separator.
 _HYPHEN = re.compile(r"-")
 # Glued letters+digits: split when the letter run has 2+ letters ("rtx3060", "qwen2.5", "llama3").
+_GRACE = re.compile(r"^g[bh]\d{2,3}$")
 _WORD_NUM = re.compile(r"^([a-z]{2,})(\d+(?:\.\d+)?)([a-z]*)$")
 # Digits glued to a word suffix of 2+ letters ("4060ti", "7900xtx", "3090s") but not sizes.
 _NUM_WORD = re.compile(r"^(\d+(?:\.\d+)?)([a-z]{2,})$")
 _SIZE_GLUE = re.compile(r"(\d+(?:\.\d+)?)\s+(b|m|gb)\b")
+# "16 gig", "48gigs", "24 gigabytes" -> "16gb".
+_GIGS = re.compile(r"(\d+(?:\.\d+)?)\s*(?:gigs?|gigabytes?|gbs)\b")
+# "max+" / "r+" (a word glued to a plus) is the word "plus"; a free-standing "+" joins GPUs.
+_WORD_PLUS = re.compile(r"(?<=[a-z])\+(?![a-z0-9])")
+# Counts glued to a GPU: "2x3090", "8xh100" (but not sizes like "8x7b").
+_COUNT_GLUE = re.compile(r"^(\d{1,2})x([a-z]{0,3}\d{2,5}[a-z]*)$")
+
+
+_DASHES = re.compile(r"[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]")
 
 
 def fold(text: str) -> str:
-    """Lowercase ASCII, so accents and full-width digits cannot defeat a match."""
+    """Lowercase ASCII, so accents, full-width digits and typographic dashes cannot defeat a
+    match ("qwen3\u20118b" is "qwen3-8b", not "qwen38b")."""
+    text = _DASHES.sub("-", text)
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
 
 
 def tokenize(text: str) -> list[str]:
     """Tokens of a name or a question, in order."""
     t = fold(text)
+    t = _WORD_PLUS.sub(" plus ", t)
     t = t.replace("+", " + ")
+    t = _GIGS.sub(r"\1gb", t)
     t = _SIZE_GLUE.sub(r"\1\2", t)  # "7 b" -> "7b", "12 gb" -> "12gb"
     out: list[str] = []
     for raw in _SEP.split(_HYPHEN.sub(" ", t)):
@@ -46,32 +61,38 @@ def tokenize(text: str) -> list[str]:
     return out
 
 
-def _split_glued(tok: str) -> list[str]:
+@lru_cache(maxsize=16384)
+def _split_glued(tok: str) -> tuple[str, ...]:
     if re.match(r"^\d{3,5}s$", tok):  # "3090s": a plural, not a size
-        return [tok[:-1]]
+        return (tok[:-1],)
     if SIZE_RE.match(tok) or MEMORY_RE.match(tok) or NUMBER_RE.match(tok):
-        return [tok]
+        return (tok,)
+    m = _COUNT_GLUE.match(tok)
+    if m:
+        return (m.group(1) + "x", *_split_glued(m.group(2)))
+    if _GRACE.match(tok):  # "gb10", "gh200", "gb200": one product code, not "gb" + 10
+        return (tok,)
     m = _WORD_NUM.match(tok)
     if m:
         word, num, rest = m.groups()
-        parts = [word]
-        parts.extend(_split_glued(num + rest) if rest else [num])
-        return parts
+        return (word, *(_split_glued(num + rest) if rest else (num,)))
     m = _NUM_WORD.match(tok)
     if m and not MEMORY_RE.match(tok):
         num, word = m.groups()
         if word in ("gb", "gib"):
-            return [tok]
-        return [num, word]
+            return (tok,)
+        return (num, word)
     if "." in tok and not re.search(r"\d\.\d", tok):
-        return [p for p in tok.split(".") if p]
-    return [tok]
+        return tuple(p for p in tok.split(".") if p)
+    return (tok,)
 
 
+@lru_cache(maxsize=16384)
 def is_size(tok: str) -> bool:
     return bool(SIZE_RE.match(tok))
 
 
+@lru_cache(maxsize=16384)
 def is_memory(tok: str) -> bool:
     return bool(MEMORY_RE.match(tok))
 
@@ -80,6 +101,7 @@ def memory_gib(tok: str) -> float:
     return float(re.match(r"\d+(?:\.\d+)?", tok).group())  # type: ignore[union-attr]
 
 
+@lru_cache(maxsize=16384)
 def is_number(tok: str) -> bool:
     return bool(NUMBER_RE.match(tok))
 
