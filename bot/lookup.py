@@ -15,13 +15,12 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz, process, utils
-
 from fitmygpu.answer import Answerer, AnswerError, GPUCount, Rig, ladder_for, resolve_rig, rig_from_mentions
 from fitmygpu.cache import SavedGPU, SavedRig
 from fitmygpu.catalog.loader import Catalog
-from fitmygpu.catalog.schema import GPUClass, GPUEntry, ModelEntry
+from fitmygpu.catalog.schema import GPUEntry, ModelEntry
 from fitmygpu.estimator.types import Runtime
+from fitmygpu.matching.autocomplete import Completer, complete_gpus, complete_models
 from fitmygpu.matching.models import Candidate
 from fitmygpu.matching.question import clean
 from fitmygpu.quant.formats import UnknownQuantError, all_quants, normalize_quant
@@ -81,35 +80,6 @@ class IdCodec:
         return self.back.get(token, token)
 
 
-PREFIX_SCORE = 150.0
-
-
-def _scored(query: str, keys: dict[str, str], limit: int) -> list[tuple[str, float]]:
-    """(entry id, score) for names matching ``query``, best first: a name that starts with the
-    text scores 200, one with a word that does 150, fuzzy matches their WRatio (0-100)."""
-    q = utils.default_process(query)
-    scored: dict[str, float] = {}
-    for key, ident in keys.items():
-        k = utils.default_process(key)
-        if k.startswith(q):
-            s = 200 - len(k) / 100
-        elif f" {q}" in f" {k}":
-            s = PREFIX_SCORE - len(k) / 100
-        else:
-            continue
-        scored[ident] = max(scored.get(ident, 0), s)
-    for key, s, _ in process.extract(
-        q, list(keys), scorer=fuzz.WRatio, processor=utils.default_process, limit=limit * 3, score_cutoff=50
-    ):
-        ident = keys[key]
-        scored[ident] = max(scored.get(ident, 0), s)
-    return sorted(scored.items(), key=lambda kv: -kv[1])[:limit]
-
-
-def _ranked(query: str, keys: dict[str, str], limit: int) -> list[str]:
-    return [i for i, _ in _scored(query, keys, limit)]
-
-
 def clip(text: str, limit: int = CHOICE_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -142,22 +112,8 @@ class Lookup:
         self.codec = IdCodec()
         for ident in (*catalog.models, *catalog.gpus):
             self.codec.add(ident)
-        self._model_keys: dict[str, str] = {}
-        for m in catalog.models.values():
-            for key in (m.name, m.id, *m.aliases, m.hf_repo or ""):
-                if key:
-                    self._model_keys.setdefault(key, m.id)
-        self._gpu_keys: dict[str, str] = {}
-        for g in catalog.gpus.values():
-            for key in (g.name, g.id, *g.aliases):
-                self._gpu_keys.setdefault(key, g.id)
-        # What an empty autocomplete box shows: recent models, everyday GPUs.
-        self._recent_models = sorted(
-            catalog.models, key=lambda i: catalog.models[i].release_date or _EPOCH, reverse=True
-        )
-        groups = dict.fromkeys(g.group for g in catalog.gpus.values() if g.gpu_class == GPUClass.CONSUMER)
-        everyday = [d for d in (catalog.default_gpu(grp) for grp in groups) if d is not None]
-        self._popular_gpus = [g.id for g in sorted(everyday, key=lambda g: (-(g.release_year or 0), g.name))]
+        # Autocomplete ranking lives in the core (one index, built once per catalog).
+        self.completer = Completer.of(catalog)
 
     # ----- labels -----------------------------------------------------------------------------
 
@@ -168,23 +124,10 @@ class Lookup:
     # ----- autocomplete -----------------------------------------------------------------------
 
     def complete_model(self, query: str) -> list[Choice]:
-        query = clean(query)[:100]
-        if not query:
-            ids = self._recent_models[:MAX_CHOICES]
-        else:
-            # Names that start with what was typed first (the user is mid-word), then the core
-            # matcher's reading of the words, then fuzzy spellings.
-            scored = _scored(query, self._model_keys, MAX_CHOICES)
-            prefix = [i for i, s in scored if s >= PREFIX_SCORE]
-            match = self.models.match(query, limit=MAX_CHOICES)
-            core = ([match.entry.id] if match.found and match.entry else []) + [
-                c.id for c in match.alternatives
-            ]
-            ids = [*prefix, *core, *(i for i, _ in scored)]
-        ids = list(dict.fromkeys(ids))[:MAX_CHOICES]
-        return [Choice(clip(self.catalog.models[i].name), i) for i in ids]
+        return [Choice(clip(name), ident) for name, ident in complete_models(self.completer, clean(query))]
 
     def complete_gpu(self, query: str) -> list[Choice]:
+        """Catalog GPUs, and a bare memory budget when the text is just a size ("24", "24gb")."""
         query = clean(query)[:100]
         out: list[Choice] = []
         budget = re.fullmatch(r"(\d{1,4}(?:\.\d+)?)\s*(g|gb|gib)?", query.lower())
@@ -195,13 +138,7 @@ class Lookup:
         ):
             gib = float(budget.group(1))
             out.append(Choice(f"{gib:g} GB of VRAM (any GPU)", f"{gib:g}gb"))
-        if not query:
-            ids = self._popular_gpus
-        else:
-            mentions, _, _ = self.gpus.find(query)
-            ids = [m.entry.id for m in mentions] + _ranked(query, self._gpu_keys, MAX_CHOICES)
-        for i in dict.fromkeys(ids):
-            out.append(Choice(clip(self.gpu_label(self.catalog.gpus[i])), i))
+        out += [Choice(clip(name), ident) for name, ident in complete_gpus(self.completer, query)]
         return out[:MAX_CHOICES]
 
     def complete_quant(
@@ -254,7 +191,7 @@ class Lookup:
                 candidates=match.alternatives,
             )
         suggestions = [c.name for c in match.alternatives] or [
-            self.catalog.models[i].name for i in _ranked(cleaned, self._model_keys, 5)
+            name for name, _ in complete_models(self.completer, cleaned, limit=5)
         ]
         raise Unresolved(f"No model called {clip(cleaned, 60)!r} in the catalog.", suggestions[:5])
 
