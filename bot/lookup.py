@@ -124,7 +124,13 @@ class Lookup:
     # ----- autocomplete -----------------------------------------------------------------------
 
     def complete_model(self, query: str) -> list[Choice]:
-        return [Choice(clip(name), ident) for name, ident in complete_models(self.completer, clean(query))]
+        query = clean(query)
+        if not query:  # an empty box shows the newest models, which people ask about most
+            newest = sorted(
+                self.catalog.models.values(), key=lambda m: m.release_date or _EPOCH, reverse=True
+            )
+            return [Choice(clip(m.name), m.id) for m in newest[:MAX_CHOICES]]
+        return [Choice(clip(name), ident) for name, ident in complete_models(self.completer, query)]
 
     def complete_gpu(self, query: str) -> list[Choice]:
         """Catalog GPUs, and a bare memory budget when the text is just a size ("24", "24gb")."""
