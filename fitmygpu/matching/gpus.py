@@ -89,7 +89,7 @@ MEMORY_FILLER = frozenset(
     ]
 )
 # Product words that anchor a mention on their own (no model number in them).
-WORD_ANCHORS = ("spark", "halo", "thor", "orin", "titan", "framework", "digits")
+WORD_ANCHORS = ("spark", "halo", "thor", "orin", "titan", "framework", "digits", "vii")
 # No rig names more cards than this; a paste full of model numbers stops being scanned here.
 MAX_ANCHORS = 16
 # Synonyms folded before matching.
@@ -210,6 +210,8 @@ class GPUIndex:
                 or prev in APPLE_CONTEXT
                 or prev in {"on", "my", "an", "a"}
             )
+        if tok == "vii":  # "Radeon VII", not "Final Fantasy VII"
+            return i > 0 and tokens[i - 1] in {"radeon", "amd"}
         return True
 
     def _read(self, tokens: list[str], i: int) -> tuple[GPUMention | None, set[int], str | None]:

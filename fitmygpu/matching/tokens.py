@@ -22,7 +22,8 @@ _SEP = re.compile(r"[\s_/,;:()\[\]{}|\"'`*~!?<>=@#$%^&]+")
 # "30b-a3b" / "17b-16e" keep their pieces; a hyphen elsewhere is a separator.
 _HYPHEN = re.compile(r"-")
 # Glued letters+digits: split when the letter run has 2+ letters ("rtx3060", "qwen2.5", "llama3").
-_GRACE = re.compile(r"^g[bh]\d{2,3}$")
+# One product code, not word + number: Grace "gb10"/"gh200"/"gb200", AMD Instinct "mi50"/"mi300x".
+_GRACE = re.compile(r"^(?:g[bh]\d{2,3}|mi\d{2,3}[a-z]?)$")
 _WORD_NUM = re.compile(r"^([a-z]{2,})(\d+(?:\.\d+)?)([a-z]*)$")
 # Digits glued to a word suffix of 2+ letters ("4060ti", "7900xtx", "3090s") but not sizes.
 _NUM_WORD = re.compile(r"^(\d+(?:\.\d+)?)([a-z]{2,})$")
@@ -70,7 +71,7 @@ def _split_glued(tok: str) -> tuple[str, ...]:
     m = _COUNT_GLUE.match(tok)
     if m:
         return (m.group(1) + "x", *_split_glued(m.group(2)))
-    if _GRACE.match(tok):  # "gb10", "gh200", "gb200": one product code, not "gb" + 10
+    if _GRACE.match(tok):
         return (tok,)
     m = _WORD_NUM.match(tok)
     if m:
