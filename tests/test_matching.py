@@ -423,7 +423,9 @@ def test_known_model_on_unknown_gpu(catalog: Catalog, parser: QuestionParser) ->
     assert answer.gpu_suggestions  # popular cards to try
 
 
-@pytest.mark.parametrize("text", ["qwen3 8b on 3x K40s", "qwen3 8b on an rtx 9090", "qwen3 8b on a quadro k6000"])
+@pytest.mark.parametrize(
+    "text", ["qwen3 8b on 3x K40s", "qwen3 8b on an rtx 9090", "qwen3 8b on a quadro k6000"]
+)
 def test_gpu_looking_names_the_catalog_lacks(parser: QuestionParser, text: str) -> None:
     q = parser.parse(text)
     assert q.model.found and not q.has_setup and q.gpu_unrecognised
