@@ -67,13 +67,7 @@ class FitCog(commands.Cog):
         services = self.bot.services
         store = services.store
         gs = await store.get_guild_settings(interaction.guild_id) if store else None
-        if gpu:
-            rig = await services.resolve_gpu(gpu)
-        else:
-            saved = await store.get_rig(interaction.user.id) if store else None
-            rig = services.lookup.from_saved(saved) if saved else None
-            if rig is None:
-                raise Unresolved("Name a GPU (the `gpu` option), or save yours once with `/rig set`.")
+        rig = await services.rig_for(interaction.user.id, gpu)
         rig = services.lookup.with_count(rig, count)
         ctx = parse_context(context) if context else None
         q = services.lookup.resolve_quant(quant) if quant else None

@@ -91,13 +91,7 @@ class PagesCog(commands.Cog):
     ) -> None:
         services = self.bot.services
         store = services.store
-        if gpu:
-            rig = await services.resolve_gpu(gpu)
-        else:
-            saved = await store.get_rig(interaction.user.id) if store else None
-            rig = services.lookup.from_saved(saved) if saved else None
-            if rig is None:
-                raise Unresolved("Name a GPU (the `gpu` option), or save yours once with `/rig set`.")
+        rig = await services.rig_for(interaction.user.id, gpu)
         ctx = parse_context(context) if context else 8192
         gs = await store.get_guild_settings(interaction.guild_id) if store else None
         rt = (

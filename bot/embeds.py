@@ -26,6 +26,7 @@ from fitmygpu.render_text import (
     gpu_facts,
     model_facts,
     model_sections,
+    offload_line,
     render_fits,
     size,
     speed,
@@ -82,14 +83,9 @@ def fit_embed(answer: Answer, catalog_version: str) -> discord.Embed:
     embed.description = "\n".join(desc)
     if h is not None:
         add_field(embed, f"Breakdown ({h.quant}, {ctx_label(h.context)})", breakdown(h))
-        if h.offload:
-            o = h.offload
-            layers = (
-                f"--n-cpu-moe {o.cpu_moe_layers}"
-                if o.cpu_moe_layers
-                else f"{o.gpu_layers}/{o.total_layers} layers on GPU"
-            )
-            add_field(embed, "Offload", f"{layers}, {size(o.ram_bytes)} in system RAM")
+        offload = offload_line(h)
+        if offload:
+            add_field(embed, "Offload", offload)
         add_field(
             embed,
             f"Best quant at {ctx_label(h.context)}",

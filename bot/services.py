@@ -92,6 +92,16 @@ class Services:
             await self.store.put_resolution("gpu", key, FitState.from_rig("", rig).encode())
         return rig
 
+    async def rig_for(self, user_id: int, gpu: str | None) -> Rig:
+        """The GPU option if given, else the user's saved rig; tells them how to fix it otherwise."""
+        if gpu:
+            return await self.resolve_gpu(gpu)
+        saved = await self.store.get_rig(user_id) if self.store else None
+        rig = self.lookup.from_saved(saved) if saved else None
+        if rig is None:
+            raise Unresolved("Name a GPU (the `gpu` option), or save yours once with `/rig set`.")
+        return rig
+
     # ----- estimates (call from a worker thread) ---------------------------------------------
 
     def answer(self, state: FitState) -> Answer:

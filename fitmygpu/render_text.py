@@ -67,6 +67,19 @@ def breakdown(e: Estimate) -> str:
     return " · ".join(parts)
 
 
+def offload_line(e: Estimate) -> str | None:
+    """What stays in system RAM, as llama.cpp flags: "--n-cpu-moe 12, 9.1 GiB in system RAM"."""
+    o = e.offload
+    if o is None:
+        return None
+    layers = (
+        f"--n-cpu-moe {o.cpu_moe_layers}"
+        if o.cpu_moe_layers
+        else f"{o.gpu_layers}/{o.total_layers} layers on GPU"
+    )
+    return f"{layers}, {size(o.ram_bytes)} in system RAM"
+
+
 def speed(e: Estimate) -> str | None:
     if e.decode_tokens_per_second is None:
         return None
@@ -114,13 +127,7 @@ def render_answer(answer: Answer) -> str:
         assert h is not None
         out.append(f"Breakdown ({h.quant}, {ctx_label(h.context)}): {breakdown(h)}")
         if h.offload:
-            o = h.offload
-            layers = (
-                f"--n-cpu-moe {o.cpu_moe_layers}"
-                if o.cpu_moe_layers
-                else f"{o.gpu_layers}/{o.total_layers} layers on GPU"
-            )
-            out.append(f"Offload: {layers}, {size(o.ram_bytes)} in system RAM")
+            out.append(f"Offload: {offload_line(h)}")
         best = answer.best_quant or "none fits fully"
         out.append(f"Best quant at {ctx_label(h.context)}: {best}")
         mc = ", ".join(f"{q} {ctx_label(c)}" for q, c in answer.max_context.items() if c)
