@@ -177,6 +177,9 @@ class Architecture(Strict):
     attention_output_bias: bool = False
     mlp_bias: bool = False
     qk_norm: bool = Field(False, description="Per-head RMSNorm on Q and K (Qwen3, Gemma 3)")
+    qk_norm_full: bool = Field(
+        False, description="RMSNorm over the whole Q and K projections (OLMo 2/3), not per head"
+    )
     attn_output_gate: bool = Field(False, description="Gated attention: Q projection doubled")
     attention_sinks: bool = Field(False, description="Learned per-head sink logits (gpt-oss)")
     fused_qkv: bool = Field(False, description="One attn_qkv tensor (Phi-3)")
@@ -346,6 +349,9 @@ class Architecture(Strict):
         if self.qk_norm:
             w("attn_q_norm", kd)
             w("attn_k_norm", kd)
+        elif self.qk_norm_full:
+            w("attn_q_norm", heads * kd)
+            w("attn_k_norm", kv_heads * kd)
         if self.attention_sinks:
             w("attn_sinks", heads)
 

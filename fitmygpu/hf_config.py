@@ -69,6 +69,12 @@ def _llama(c: Config) -> Architecture:
     return Architecture(**_base(c, c.get("model_type", "llama"), **extra))
 
 
+def _olmo2(c: Config) -> Architecture:
+    # OLMo 2: q_norm/k_norm span the whole projections (modeling_olmo2.py), and the two norms per
+    # layer are post-attention and post-feedforward.
+    return Architecture(**_base(c, "olmo2", qk_norm_full=True))
+
+
 def _qwen2(c: Config) -> Architecture:
     # Qwen2 hard-codes bias=True on q/k/v (modeling_qwen2.py); use_sliding_window is off in releases.
     return Architecture(**_base(c, "qwen2", attention_bias=True))
@@ -286,7 +292,7 @@ BUILDERS: dict[str, Callable[[Config], Architecture]] = {
     "llama": _llama,
     "mistral": _llama,
     "granite": _llama,
-    "olmo2": _llama,
+    "olmo2": _olmo2,
     "qwen2": _qwen2,
     "qwen3": _qwen3,
     "qwen2_moe": _qwen_moe,

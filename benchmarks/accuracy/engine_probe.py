@@ -12,7 +12,7 @@ mode (the memory-fit dry run behind ``--fit``): the same graph reserve and cache
 allocated, so 128K contexts can be measured on a 24 GiB machine. Real runs allocate and clear
 every buffer.
 
-The model is loaded with n_gpu_layers=0, use_mmap=True and use_extra_bufts=False, so the weights
+The model is loaded with n_gpu_layers=0, load_mode=mmap (use_mmap) and use_extra_bufts=False, so the weights
 show up once, as the CPU_Mapped model buffer (no CPU_REPACK copy).
 """
 
@@ -54,13 +54,30 @@ MIB = r"([0-9.]+) MiB"
 RE_MODEL = re.compile(r"load_tensors:\s+(\S+) model buffer size =\s+" + MIB)
 RE_KV_BUF = re.compile(r"llama_kv_cache:\s+(\S+) KV buffer size =\s+" + MIB)
 RE_KV_SIZE = re.compile(
-    r"llama_kv_cache: size =\s+([0-9.]+) MiB \(\s*(\d+) cells,\s+(\d+) layers,.*?K \((\w+)\):\s+([0-9.]+) MiB, "
-    r"V \((\w+)\):\s+([0-9.]+) MiB"
+    r"llama_kv_cache: size =\s+([0-9.]+) MiB \(\s*(\d+) cells,\s+(\d+) layers,.*?"
+    r"K \((\w+)\):\s+([0-9.]+) MiB, V \((\w+)\):\s+([0-9.]+) MiB"
 )
 RE_RS = re.compile(r"(\S+) RS buffer size =\s+" + MIB)
-RE_COMPUTE = re.compile(r"llama_context:\s+(\S+) compute buffer size =\s+" + MIB)
+RE_COMPUTE = re.compile(r"(\S+) compute buffer size =\s+" + MIB)
 RE_OUTPUT = re.compile(r"llama_context:\s+(\S+)\s+output buffer size =\s+" + MIB)
 RE_ISWA = re.compile(r"creating\s+(non-SWA|SWA) KV cache, size = (\d+) cells")
+
+
+NOISE = (
+    "llama_graph_n_input_tensors",
+    "create_tensor",
+    "llama_kv_cache: layer",
+    "llama_model_loader: - ",
+    "print_info:",
+    "load: ",
+    "llama_model_loader: - kv",
+    "graph_reserve: reserving a graph",
+)
+
+
+def keep(lines: list[str]) -> str:
+    """The log without the per-tensor / per-layer chatter."""
+    return "".join(x for x in "".join(lines).splitlines(keepends=True) if not x.startswith(NOISE))
 
 
 def _mib(x: str) -> float:
@@ -104,13 +121,14 @@ def _load(path: str, dry: bool):
     mp = L.llama_model_default_params()
     mp.n_gpu_layers = 0
     mp.use_extra_bufts = False
-    mp.use_mmap = not dry  # no_alloc requires a non-mmap load
+    # use_mmap is now load_mode: mmap for real loads; no_alloc requires a non-mmap load
+    mp.load_mode = L.LLAMA_LOAD_MODE_NONE if dry else L.LLAMA_LOAD_MODE_MMAP
     mp.no_alloc = dry
     LOG.clear()
     model = L.llama_model_load_from_file(path.encode(), mp)
     if not model:
         raise RuntimeError("model load failed:\n" + "".join(LOG)[-4000:])
-    return model, parse(LOG), "".join(LOG)
+    return model, parse(LOG), keep(LOG)
 
 
 def probe(path: str, configs: list[dict]) -> dict:
@@ -133,7 +151,7 @@ def probe(path: str, configs: list[dict]) -> dict:
         LOG.clear()
         t0 = time.time()
         ctx = L.llama_init_from_model(models[dry], cp)
-        raw = "".join(LOG)
+        raw = keep(LOG)
         row = {**cfg, "ok": bool(ctx), "seconds": round(time.time() - t0, 2), "n_batch": cp.n_batch,
                "n_ubatch": cp.n_ubatch, "parsed": parse(LOG), "log": raw}  # fmt: skip
         if ctx:

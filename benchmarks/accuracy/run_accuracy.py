@@ -26,6 +26,7 @@ import json
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import gguf
@@ -62,6 +63,12 @@ REAL_LIMIT = 12 * 1024**3  # allocate for real only when KV + compute stay under
 
 # ----- cases --------------------------------------------------------------------------------------
 
+LLAMA3_8B = {
+    "model_type": "llama", "vocab_size": 128256, "hidden_size": 4096, "intermediate_size": 14336,
+    "num_hidden_layers": 32, "num_attention_heads": 32, "num_key_value_heads": 8,
+    "tie_word_embeddings": False,
+}  # fmt: skip
+
 CASES: dict[str, dict] = {
     "qwen2-1.5b": {
         "title": "Qwen2 dense GQA at DeepSeek R1 Distill Qwen 1.5B's shapes (28 layers, as released)",
@@ -74,14 +81,21 @@ CASES: dict[str, dict] = {
         },
     },
     "llama3-8b": {
-        "title": "Llama 3 8B shapes (vocab 128256, hidden 4096, FFN 14336, 32 heads / 8 KV heads, 32 layers)",
+        "title": "Llama 3 8B shapes, all 32 layers, F16 only, measured with llama.cpp's no_alloc dry run "
+        "(the 16 GB F16 file is written sparse; KV and compute do not depend on the weights)",
         "gguf_arch": "llama",
         "rope_theta": 500000.0,
-        "config": {
-            "model_type": "llama", "vocab_size": 128256, "hidden_size": 4096, "intermediate_size": 14336,
-            "num_hidden_layers": 32, "num_attention_heads": 32, "num_key_value_heads": 8,
-            "tie_word_embeddings": False,
-        },
+        "sparse": True,
+        "quants": ["F16"],
+        "dry_only": True,
+        "config": LLAMA3_8B,
+    },
+    "llama3-8b-8l": {
+        "title": "Llama 3 8B shapes (vocab 128256, hidden 4096, FFN 14336, 32 heads / 8 KV heads) with 8 of "
+        "its 32 layers, so seven quantizations fit the time budget on two cores",
+        "gguf_arch": "llama",
+        "rope_theta": 500000.0,
+        "config": {**LLAMA3_8B, "num_hidden_layers": 8},
     },
     "gemma3-1b": {
         "title": "Gemma 3 1B shapes (26 layers, 5 sliding (window 512) : 1 global, head_dim 256, tied)",
@@ -139,7 +153,9 @@ def _random_f16(rng: np.random.Generator, n: int) -> np.ndarray:
     return ((bits & np.uint16(0x87FF)) | np.uint16(0x1800)).view(np.float16)
 
 
-def write_source(case: str, arch: Architecture, path: Path) -> dict:
+def write_source(case: str, arch: Architecture, path: Path, sparse: bool = False) -> dict:
+    """The F16 GGUF llama.cpp's converter would write. ``sparse`` leaves the data as a hole (all
+    zeros, no disk writes): enough for llama.cpp's no_alloc dry run, which never reads weights."""
     spec = CASES[case]
     a = spec["gguf_arch"]
     w = gguf.GGUFWriter(str(path), a)
@@ -177,6 +193,15 @@ def write_source(case: str, arch: Architecture, path: Path) -> dict:
     w.write_header_to_file()
     w.write_kv_data_to_file()
     w.write_ti_data_to_file()
+    if sparse:
+        fout = w.fout[0]
+        fout.flush()
+        start = gguf.GGUFWriter.ggml_pad(fout.tell(), w.data_alignment)
+        size = sum(gguf.GGUFWriter.ggml_pad(t.elements * np.dtype(d).itemsize, w.data_alignment)
+                   for t, d, _ in tensors)  # fmt: skip
+        fout.truncate(start + size)
+        w.close()
+        return {"bytes": path.stat().st_size, "tensors": len(tensors), "sparse": True}
     rng = np.random.default_rng(0)
     for t, dtype, shape in tensors:
         if dtype == np.float16:
@@ -193,7 +218,7 @@ def write_source(case: str, arch: Architecture, path: Path) -> dict:
 
 
 def engine(*args: str) -> dict:
-    proc = subprocess.run([str(LLAMA_PY), str(PROBE), *args], capture_output=True, text=True)
+    proc = subprocess.run([str(LLAMA_PY), str(PROBE), *args], capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"engine_probe {args[0]} failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
     return json.loads(proc.stdout)
@@ -258,48 +283,68 @@ def measure(case: str, quants: list[str], keep: bool, layers: int | None, full_m
     src = WORK / f"{case}-F16.gguf"
     entry: dict = {"case": case, "title": CASES[case]["title"], "layers": arch.num_layers,
                    "arch": arch.model_dump(mode="json"), "quants": {}}  # fmt: skip
+    spec = CASES[case]
+    quants = spec.get("quants", quants)
     if not src.exists():
         t0 = time.time()
-        info = write_source(case, arch, src)
-        print(f"[{case}] wrote F16 source {info['bytes'] / 2**30:.2f} GiB in {time.time() - t0:.0f}s", flush=True)
+        info = write_source(case, arch, src, sparse=spec.get("sparse", False))
+        print(
+            f"[{case}] wrote F16 source {info['bytes'] / 2**30:.2f} GiB in {time.time() - t0:.0f}s",
+            flush=True,
+        )
     entry["source_bytes"] = src.stat().st_size
-    for quant in quants:
+    qinfos: dict[str, dict] = {}
+
+    def quantize(quant: str) -> None:
         dst = WORK / f"{case}-{quant}.gguf"
-        qinfo = None
-        if not dst.exists():
-            qinfo = engine("quantize", str(src), str(dst), quant)
-            if qinfo["rc"] != 0:
-                raise RuntimeError(f"quantize {case} {quant} failed: {qinfo['log_tail']}")
-            print(f"[{case}] {quant}: quantized in {qinfo['seconds']}s", flush=True)
+        if quant == "F16" or dst.exists():
+            return
+        q = engine("quantize", str(src), str(dst), quant)
+        if q["rc"] != 0:
+            raise RuntimeError(f"quantize {case} {quant} failed: {q['log_tail']}")
+        print(f"[{case}] {quant}: quantized in {q['seconds']}s", flush=True)
+        qinfos[quant] = q
+
+    # llama_model_quantize keeps about one core busy; two at once use both.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(quantize, quants))
+    for quant in quants:
+        dst = src if quant == "F16" else WORK / f"{case}-{quant}.gguf"
+        qinfo = qinfos.get(quant)
         actual = file_types(dst)
         predicted = our_types(arch, quant)
         mismatches = {n: {"engine": actual[n][0], "ours": predicted.get(n)} for n in actual
                       if predicted.get(n) != actual[n][0]}  # fmt: skip
         configs = []
-        full = quant in full_matrix
+        full = quant in full_matrix or spec.get("dry_only", False)
         for n_ctx in CONTEXTS if full else (2048, 32768, 131072):
             for fa, kvt in ATTN if full else ((True, "f16"),):
                 o = ours(arch, quant, n_ctx, fa, kvt)
                 configs.append({"n_ctx": n_ctx, "flash_attn": fa, "kv_type": kvt, "dry": True})
-                if n_ctx <= 32768 and o["kv"] + o["compute"] < REAL_LIMIT and (full or n_ctx == 2048):
+                real_ok = not spec.get("dry_only") and o["kv"] + o["compute"] < REAL_LIMIT
+                if n_ctx <= 32768 and real_ok and (full or n_ctx == 2048):
                     configs.append({"n_ctx": n_ctx, "flash_attn": fa, "kv_type": kvt, "dry": False})
         t0 = time.time()
         res = engine("probe", str(dst), json.dumps(configs))
-        model_mib = res["load"]["real"]["parsed"]["model_buffers"].get("CPU_Mapped", 0.0) if "real" in res[
-            "load"] else None
+        if "real" in res["load"]:
+            model_mib = res["load"]["real"]["parsed"]["model_buffers"].get("CPU_Mapped", 0.0)
+        else:  # dry run only: the no_alloc load maps nothing; use the file's tensor data instead
+            model_mib = sum(b for _, b in actual.values()) / MIB
         runs = []
         for r in res["contexts"]:
             if not r["ok"]:
                 runs.append({"config": {k: r[k] for k in ("n_ctx", "flash_attn", "kv_type", "dry")},
                              "ok": False, "log_tail": r["log"][-2000:]})  # fmt: skip
                 continue
-            runs.append({
-                "config": {k: r[k] for k in ("n_ctx", "flash_attn", "kv_type", "dry")},
-                "ok": True,
-                "n_ubatch": r["n_ubatch"],
-                "engine": engine_figures(r, model_mib),
-                "ours": ours(arch, quant, r["n_ctx"], r["flash_attn"], r["kv_type"]),
-            })
+            runs.append(
+                {
+                    "config": {k: r[k] for k in ("n_ctx", "flash_attn", "kv_type", "dry")},
+                    "ok": True,
+                    "n_ubatch": r["n_ubatch"],
+                    "engine": engine_figures(r, model_mib),
+                    "ours": ours(arch, quant, r["n_ctx"], r["flash_attn"], r["kv_type"]),
+                }
+            )
         entry["quants"][quant] = {
             "file_bytes": dst.stat().st_size,
             "tensor_bytes": sum(b for _, b in actual.values()),
@@ -312,7 +357,7 @@ def measure(case: str, quants: list[str], keep: bool, layers: int | None, full_m
         }
         print(f"[{case}] {quant}: {len(runs)} contexts in {time.time() - t0:.0f}s; "
               f"type mismatches: {len(mismatches)}", flush=True)  # fmt: skip
-        if not keep:
+        if not keep and dst != src:
             dst.unlink()
     return entry
 
@@ -335,6 +380,7 @@ def score(results: dict) -> list[dict]:
                     continue
                 cfg = run["config"]
                 o = ours(arch, quant, cfg["n_ctx"], cfg["flash_attn"], cfg["kv_type"])  # re-score
+                run["ours"] = o  # results.json always holds the current estimator's figures
                 e = run["engine"]
                 w_e = (e["model_mib"] or 0) * MIB
                 kv_e, c_e = e["kv_mib"] * MIB, e["compute_mib"] * MIB
@@ -366,36 +412,72 @@ def targets(rows: list[dict]) -> dict:
     }
 
 
-def markdown(rows: list[dict]) -> str:
+def real_vs_dry(rows: list[dict]) -> tuple[int, int]:
+    """(pairs compared, pairs that differ): real allocation vs no_alloc dry run, same config."""
+    key = ("case", "quant", "n_ctx", "flash_attn", "kv_type")
+    dry = {tuple(r[k] for k in key): r for r in rows if r["dry"]}
+    n = bad = 0
+    for r in rows:
+        if r["dry"]:
+            continue
+        d = dry.get(tuple(r[k] for k in key))
+        if d is None:
+            continue
+        n += 1
+        bad += (d["kv_engine"], d["c_engine"]) != (r["kv_engine"], r["c_engine"])
+    return n, bad
+
+
+def markdown(rows: list[dict], full_matrix: list[str]) -> str:
     out = []
-    mib = MIB
 
     def f(x: float) -> str:
-        return f"{x / mib:,.1f}"
+        return f"{x / MIB:,.2f}"
 
-    out.append("#### Weights (CPU_Mapped model buffer vs `weight_plan().total_bytes`)\n")
+    out.append("#### Weights: CPU_Mapped model buffer vs `weight_plan().total_bytes`\n")
     out.append("| case | quant | engine MiB | ours MiB | error |")
     out.append("|---|---|---:|---:|---:|")
     seen = set()
     for r in rows:
         key = (r["case"], r["quant"])
-        if key in seen or not r["w_engine"]:
+        if key in seen:
             continue
         seen.add(key)
-        out.append(f"| {r['case']} | {r['quant']} | {f(r['w_engine'])} | {f(r['w_ours'])} | {r['w_err_pct']:+.3f}% |")
-    out.append("\n#### KV cache, compute buffer and total (real allocations where `mode` is real, "
-               "llama.cpp's no_alloc dry run otherwise)\n")  # fmt: skip
-    out.append("| case | quant | ctx | FA | KV | mode | KV engine | KV ours | KV diff | compute engine | "
-               "compute ours | compute err | total engine | total ours | total err |")  # fmt: skip
-    out.append("|---|---|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        w_e, w_o = f(r["w_engine"]), f(r["w_ours"])
+        out.append(f"| {r['case']} | {r['quant']} | {w_e} | {w_o} | {r['w_err_pct']:+.3f}% |")
+    n, bad = real_vs_dry(rows)
+    out.append(
+        f"\n#### KV cache, compute buffer and total (dry run; {n} real allocations at 2K-32K gave the "
+        f"same KV and compute figures in {n - bad} of {n} cases)\n"
+    )
+    out.append(
+        "| case | quant | ctx | FA | KV | KV engine | KV ours | KV diff | compute engine | compute ours | "
+        "compute err | total engine | total ours | total err |"
+    )
+    out.append("|---|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
-        mode = "dry" if r["dry"] else "real"
+        if not r["dry"] or (r["quant"] not in full_matrix and r["case"] != "llama3-8b"):
+            continue
         out.append(
             f"| {r['case']} | {r['quant']} | {r['n_ctx']} | {'on' if r['flash_attn'] else 'off'} | "
-            f"{r['kv_type']} | {mode} | {f(r['kv_engine'])} | {f(r['kv_ours'])} | {r['kv_diff_mib']:+.2f} | "
+            f"{r['kv_type']} | {f(r['kv_engine'])} | {f(r['kv_ours'])} | {r['kv_diff_mib']:+.2f} | "
             f"{f(r['c_engine'])} | {f(r['c_ours'])} | {r['c_err_pct']:+.1f}% | {f(r['t_engine'])} | "
             f"{f(r['t_ours'])} | {r['t_err_pct']:+.2f}% |"
         )
+    out.append(
+        "\n#### Every quant: worst error over its measured configurations "
+        "(2K, 32K, 128K with FA on and f16 KV; the full grid for the fully measured quant)\n"
+    )
+    out.append("| case | quant | worst KV diff MiB | worst compute err | worst total err |")
+    out.append("|---|---|---:|---:|---:|")
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for r in rows:
+        groups.setdefault((r["case"], r["quant"]), []).append(r)
+    for (case, quant), rs in groups.items():
+        kv = max(rs, key=lambda r: abs(r["kv_diff_mib"]))["kv_diff_mib"]
+        c = max(rs, key=lambda r: abs(r["c_err_pct"]))["c_err_pct"]
+        t = max(rs, key=lambda r: abs(r["t_err_pct"]))["t_err_pct"]
+        out.append(f"| {case} | {quant} | {kv:+.2f} | {c:+.1f}% | {t:+.2f}% |")
     return "\n".join(out)
 
 
@@ -403,10 +485,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cases", nargs="*", default=list(CASES))
     ap.add_argument("--quants", nargs="*", default=list(QUANTS))
-    ap.add_argument("--full-matrix", nargs="*", default=["Q4_K_M"],
-                    help="quants measured at every context x FA x KV type (others: FA on, f16)")
-    ap.add_argument("--layers", type=json.loads, default="{}",
-                    help='per-case layer override, e.g. \'{"llama3-8b": 8}\'')
+    ap.add_argument(
+        "--full-matrix",
+        nargs="*",
+        default=["Q4_K_M"],
+        help="quants measured at every context x FA x KV type (others: FA on, f16)",
+    )
+    ap.add_argument(
+        "--layers", type=json.loads, default="{}", help="per-case layer override, e.g. '{\"llama3-8b\": 8}'"
+    )
     ap.add_argument("--keep", action="store_true", help="keep quantized GGUFs in work/")
     ap.add_argument("--compare", action="store_true", help="only re-score results.json")
     ap.add_argument("--markdown", action="store_true", help="print the docs tables")
@@ -431,7 +518,7 @@ def main() -> None:
     results["targets"] = targets(rows)
     RESULTS.write_text(json.dumps(results, indent=1))
     if args.markdown:
-        print(markdown(rows))
+        print(markdown(rows, args.full_matrix))
     else:
         print(json.dumps(results["targets"], indent=1, default=str))
 

@@ -38,40 +38,96 @@ def _attn_width(arch: Architecture) -> int:
     return (arch.num_attention_heads + 2 * arch.num_kv_heads) * arch.k_head_dim
 
 
-def llama_cpp_compute(arch: Architecture, kv_cells: int, ubatch: int, flash_attn: bool) -> int:
+def _q_width(arch: Architecture) -> int:
+    """Width of the query (and of the attention output before attn_output) per token."""
+    if arch.mla is not None:
+        return arch.num_attention_heads * arch.mla.v_head_dim
+    return arch.num_attention_heads * arch.k_head_dim
+
+
+def _attention_cells(arch: Architecture, kv_cells: int, ubatch: int, swa_full: bool) -> tuple[int, int]:
+    """(cells of the full-attention cache, cells of the windowed cache; 0 where there is none).
+
+    Windowed (SWA / chunked) layers attend over their own cache of PAD256(min(n_ctx, window + ubatch))
+    cells (src/llama-kv-cache-iswa.cpp), as ``kv.llama_cpp_layer_kv`` sizes it for one sequence.
+    """
+    full = windowed = 0
+    for kind in set(arch.kinds):
+        if kind in (LayerKind.SLIDING, LayerKind.CHUNKED):
+            w = arch.sliding_window if kind == LayerKind.SLIDING else arch.attention_chunk_size
+            assert w is not None
+            windowed = max(windowed, kv_cells if swa_full else min(kv_cells, -(-(w + ubatch) // 256) * 256))
+        elif kind in (LayerKind.FULL, LayerKind.MLA):
+            full = kv_cells
+    return full, windowed
+
+
+def _attention_phase(arch: Architecture, kv_cells: int, ubatch: int, flash_attn: bool, swa_full: bool) -> int:
+    """Peak of one attention block, measured on llama.cpp's CPU backend (benchmarks/accuracy).
+
+    Without flash attention the KQ scores ``cells x ubatch x heads`` f32 exist once: the softmax
+    reuses their memory (ggml-alloc in-place), so the slope per cell is ``ubatch x (4 heads + 4)``
+    bytes, the +4 being the f32 KQ mask. Fitted on the dry-run logs at 8K-128K: Llama-3-8B
+    shapes 572.01 / 2156.01 / 8492.01 MiB at 8K / 32K / 128K (= cells x 512 x 132 B + 44 MiB);
+    Qwen2-1.5B 848.01 / 3344.01 MiB at 32K / 128K (x 52 B + 16 MiB); Qwen3-30B-A3B shapes
+    2142.01 / 8478.01 MiB (x 132 B + 30 MiB). The constant is
+    ``ubatch x (q + k + v + q + 3 hidden) x 4 B`` (Q, K, V, the KQV output, the residual stream and
+    the norm outputs): 44 / 16 / 30 MiB exactly for those three, and 1 MiB under Gemma-3-1B's
+    12.76 MiB. Sliding-window models keep a second mask for the SWA cache, and their KQ scores are
+    the full layers' (the SWA layers' are smaller): Gemma-3-1B at 128K logs 1294.76 MiB, this
+    gives 1293.75. With flash attention the scores never materialise; only the f16 masks grow
+    with context (on the logs it never exceeded the logits phase, up to 128K).
+    """
+    full, windowed = _attention_cells(arch, kv_cells, ubatch, swa_full)
+    if not full and not windowed:
+        return 0
+    act = ubatch * (_attn_width(arch) + _q_width(arch) + 3 * arch.hidden_size) * F32
+    if flash_attn:
+        return (full + windowed) * ubatch * 2 + act
+    scores = max(full, windowed) * ubatch * arch.num_attention_heads * F32
+    return scores + (full + windowed) * ubatch * F32 + act
+
+
+def llama_cpp_compute(
+    arch: Architecture, kv_cells: int, ubatch: int, flash_attn: bool, swa_full: bool = False
+) -> int:
     """Main-device compute buffer of llama.cpp with the whole model offloaded.
 
-    Logits phase: vocab x ubatch f32 plus the normed hidden state (the measured Llama-3-8B buffer
-    at ub 512 is 258.5 MiB = 250.5 MiB logits + 8 MiB hidden, estimator-research.md §11).
-    Attention phase without flash attention: the KQ scores and their softmax, both
-    cells x ubatch x heads f32, plus the f32 mask; with flash attention only an f16 mask and the
-    Q/K/V activations. FFN phase: gate, up and activation at ubatch x width f32.
+    llama.cpp reserves the worst-case graph at ``n_ubatch`` tokens with every token an output;
+    ggml-alloc reuses memory, so the buffer is the largest of three phases:
+
+    - Logits: vocab x ubatch f32 plus the normed hidden state. A CUDA log for Llama-3-8B at ub 512
+      shows 258.5 MiB = 250.5 MiB logits + 8 MiB (estimator-research.md §11). The CPU backend,
+      measured in benchmarks/accuracy, logs one more ubatch x hidden f32 (266.5 MiB for the same
+      shapes, 302.75 for Qwen2-1.5B, 516.5-518.75 for Gemma-3-1B): there the token-embedding rows
+      share the buffer, whereas on a GPU they sit in the host buffer because token_embd stays on
+      the CPU. We model the GPU figure.
+    - Attention: see ``_attention_phase``; without flash attention it grows linearly with context
+      and overtakes the logits from about 8K-32K cells (Llama-3-8B: 572 MiB at 8K, 8.3 GiB at 128K).
+      The earlier model counted the KQ scores twice (scores and softmax); the logs show once.
+    - FFN: gate, up and activation at ubatch x width f32 (never the peak in our measurements).
+
+    Calibrated against llama.cpp 0c1e5709 (llama-cpp-python 0.3.36) dry-run and real allocations
+    from 2K to 128K, flash attention on and off, f16 and q8_0 KV (docs/accuracy.md).
     """
     h = arch.hidden_size
     ub = ubatch
     hidden_io = ub * h * F32
     logits = arch.vocab_size * ub * F32 + hidden_io
-    has_attention = any(k not in (LayerKind.LINEAR, LayerKind.NONE) for k in arch.kinds)
-    if not has_attention:
-        attention = 0
-    elif flash_attn:
-        attention = kv_cells * ub * 2 + ub * _attn_width(arch) * F32 + 2 * hidden_io
-    else:
-        heads = arch.num_attention_heads
-        attention = 2 * kv_cells * ub * heads * F32 + kv_cells * ub * F32 + 2 * hidden_io
+    attention = _attention_phase(arch, kv_cells, ub, flash_attn, swa_full)
     ffn = 3 * ub * _ffn_width(arch) * F32 + 2 * hidden_io
     return max(logits, attention, ffn)
 
 
-def llama_cpp_layer_compute(arch: Architecture, kv_cells: int, ubatch: int, flash_attn: bool) -> int:
-    """Compute buffer on a device that holds layers but not the output (multi-GPU layer split)."""
+def llama_cpp_layer_compute(
+    arch: Architecture, kv_cells: int, ubatch: int, flash_attn: bool, swa_full: bool = False
+) -> int:
+    """Compute buffer on a device that holds layers but not the output (multi-GPU layer split):
+    the attention and FFN phases of ``llama_cpp_compute`` without the logits."""
     h = arch.hidden_size
     ub = ubatch
     hidden_io = ub * h * F32
-    if flash_attn:
-        attention = kv_cells * ub * 2 + ub * _attn_width(arch) * F32 + 2 * hidden_io
-    else:
-        attention = 2 * kv_cells * ub * arch.num_attention_heads * F32 + kv_cells * ub * F32
+    attention = _attention_phase(arch, kv_cells, ub, flash_attn, swa_full)
     ffn = 3 * ub * _ffn_width(arch) * F32 + 2 * hidden_io
     return max(attention, ffn)
 

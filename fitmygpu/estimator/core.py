@@ -250,9 +250,9 @@ class _LlamaCpp:
             if not use.layers:
                 continue
             if use is out_use and full_offload:
-                use.compute = cmp.llama_cpp_compute(arch, cells, opts.ubatch, self.fa)
+                use.compute = cmp.llama_cpp_compute(arch, cells, opts.ubatch, self.fa, opts.swa_full)
             else:
-                use.compute = cmp.llama_cpp_layer_compute(arch, cells, opts.ubatch, self.fa)
+                use.compute = cmp.llama_cpp_layer_compute(arch, cells, opts.ubatch, self.fa, opts.swa_full)
             use.compute *= copies
         on_cpu = first_gpu > 0 or cpu_moe > 0
         worst = min(uses, key=lambda u: u.headroom / max(u.usable, 1))
