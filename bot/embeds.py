@@ -60,7 +60,7 @@ def compact_table(answer: Answer) -> list[str]:
         cells = []
         for c in ctxs:
             e = answer.cell(q, c)
-            cells.append(f"{TERMINAL_MARK[e.verdict]}{_compact_size(e.total_bytes):>6}" if e else "")
+            cells.append(f"{TERMINAL_MARK[e.verdict]}{_compact_size(e.need_bytes):>6}" if e else "")
         lines.append(f"{q:<{width}}" + "".join(f"{cell:>8}" for cell in cells))
     return lines
 

@@ -241,7 +241,8 @@ def ladder_for(runtime: Runtime, model: ModelEntry | None = None) -> tuple[str, 
     elif runtime == Runtime.MLX:
         base = list(MLX_LADDER)
     elif runtime == Runtime.VLLM:
-        base = [q for q in CHECKPOINT_LADDER if q != "NF4"]
+        # W8A8 INT8 and bitsandbytes are niche on vLLM; FP8 and AWQ are what people serve.
+        base = [q for q in CHECKPOINT_LADDER if q not in ("NF4", "INT8")]
     else:
         base = list(CHECKPOINT_LADDER)
     if model is None:
@@ -338,8 +339,11 @@ def build_answer(
     if quant:
         answer.headline = at_head[0]
     else:
+        # Nothing fits fully: offloading Q4_K_M (the usual community default) beats offloading
+        # most of a bigger file, so prefer it among the formats that still run.
         runs = [r for r in at_head if r.verdict.runs]
-        answer.headline = fitting[0] if fitting else (runs[0] if runs else at_head[-1])
+        preferred = next((r for r in runs if r.quant == "Q4_K_M"), runs[0] if runs else None)
+        answer.headline = fitting[0] if fitting else (preferred or at_head[-1])
     for n in answer.headline.notes:
         if n not in answer.notes:
             answer.notes.append(n)

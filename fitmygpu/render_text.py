@@ -100,14 +100,15 @@ def assumptions(answer: Answer) -> str:
 
 
 def table(answer: Answer, marks: dict[Verdict, str] = MARK) -> list[str]:
-    """Contexts across, quants down; each cell a mark and the total memory."""
+    """Contexts across, quants down; each cell a mark and the memory needed with everything on the
+    GPUs (for offloaded cells, more than the GPUs hold: the breakdown says what goes to RAM)."""
     ctxs = answer.contexts
     lines = ["quant    " + "".join(f"{ctx_label(c):>13}" for c in ctxs)]
     for q in answer.quants:
         cells = []
         for c in ctxs:
             e = answer.cell(q, c)
-            cells.append(f"{marks[e.verdict]} {size(e.total_bytes):>9}" if e else " " * 13)
+            cells.append(f"{marks[e.verdict]} {size(e.need_bytes):>9}" if e else " " * 13)
         lines.append(f"{q:<9}" + "".join(f"{cell:>13}" for cell in cells))
     return lines
 

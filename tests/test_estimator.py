@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fitmygpu.estimator.constants import GIB, LLAMA_CPP_CUDA_RESERVE, MIB
-from fitmygpu.estimator.core import EstimateError, apple_working_set, estimate, max_context
+from fitmygpu.estimator.core import EstimateError, all_on_gpus, apple_working_set, estimate, max_context
 from fitmygpu.estimator.types import Backend, Device, Options, Runtime, Setup, Verdict
 from fitmygpu.quant.formats import weight_plan
 
@@ -47,8 +47,13 @@ def test_partial_offload_with_ram(llama3_8b):
     assert e.verdict == Verdict.OFFLOAD
     assert e.offload is not None and 0 < e.offload.gpu_layers < 32
     assert e.total_bytes <= e.usable_bytes
-    # One more layer on the GPU would not fit: the answer is the largest -ngl that does.
     assert e.offload.fits_ram is True
+    # The row also says what everything on the GPU would need: more than the card has.
+    full = all_on_gpus(llama3_8b, Options(quant="Q8_0", context=8192), setup)
+    assert e.need_bytes == sum(d.total_bytes for d in full) > e.usable_bytes
+    # The largest -ngl that fits: the headroom left is smaller than one more layer with its KV.
+    one_layer = weight_plan(llama3_8b, "Q8_0").layer_bytes[0] + e.kv_bytes // e.offload.gpu_layers
+    assert 0 <= e.headroom_bytes < one_layer
 
 
 def test_offload_without_enough_ram(llama3_8b):

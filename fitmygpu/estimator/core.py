@@ -162,6 +162,7 @@ class _Result:
     notes: list[str] = field(default_factory=list)
     max_concurrency: int | None = None
     kv_override: int | None = None  # vLLM reports the KV the requests need, not the whole pool
+    need_bytes: int | None = None  # the whole need with every layer on the GPUs (offload rows)
 
 
 # ----- llama.cpp / Ollama -------------------------------------------------------------------------
@@ -300,6 +301,7 @@ class _LlamaCpp:
                     else:
                         lo = mid + 1
                 res = self.place(context, n, lo)
+                res.need_bytes = sum(u.total for u in full.uses)
                 res.notes.append(
                     f"Fits with the expert tensors of {lo} of {n} layers in system RAM "
                     f"(llama.cpp --n-cpu-moe {lo})."
@@ -313,6 +315,7 @@ class _LlamaCpp:
             else:
                 hi = mid - 1
         res = self.place(context, lo, 0)
+        res.need_bytes = sum(u.total for u in full.uses)
         res.notes.append(f"Partial offload: {lo} of {n} layers on the GPU (llama.cpp -ngl {lo}).")
         return res
 
@@ -500,8 +503,11 @@ def _to_estimate(
     decode = decode_rate(parts, eff) if res.verdict.runs else None
     active_devices = [u.device for u in uses if u.layers]
     prompt = prompt_rate(arch, active_devices) if res.verdict.runs else None
+    extra: list[str] = []
     if opts.runtime == Runtime.VLLM and prompt:
         prompt *= len(uses)
+    if opts.runtime == Runtime.VLLM and len(uses) > 1 and decode:
+        extra.append("Tokens/s under tensor parallel is an upper bound: all-reduce latency is not modelled.")
     return Estimate(
         context=opts.context,
         quant=quant,
@@ -514,6 +520,7 @@ def _to_estimate(
         compute_bytes=compute,
         reserve_bytes=reserve,
         total_bytes=total,
+        need_bytes=res.need_bytes if res.need_bytes is not None else total,
         usable_bytes=usable,
         verdict=res.verdict,
         devices=[u.out() for u in uses],
@@ -521,7 +528,7 @@ def _to_estimate(
         max_concurrency=res.max_concurrency,
         decode_tokens_per_second=decode,
         prompt_tokens_per_second=prompt,
-        notes=notes + res.notes,
+        notes=notes + res.notes + extra,
     )
 
 

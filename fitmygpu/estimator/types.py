@@ -122,7 +122,8 @@ class Estimate(BaseModel):
     kv_bytes: int
     compute_bytes: int
     reserve_bytes: int
-    total_bytes: int
+    total_bytes: int  # what the engine places on the GPUs (with offload: the GPU share only)
+    need_bytes: int  # what it would need with everything on the GPUs (equals total unless offloaded)
     usable_bytes: int
     verdict: Verdict
     devices: list[DeviceUse] = []
@@ -149,6 +150,7 @@ class Estimate(BaseModel):
             "compute_bytes": self.compute_bytes,
             "reserve_bytes": self.reserve_bytes,
             "total_bytes": self.total_bytes,
+            "need_bytes": self.need_bytes,
             "usable_bytes": self.usable_bytes,
             "headroom_bytes": self.headroom_bytes,
             "verdict": self.verdict.value,
