@@ -84,9 +84,12 @@ def _qwen3(c: Config) -> Architecture:
     return Architecture(**_base(c, "qwen3", qk_norm=True))
 
 
-def _qwen_moe(c: Config) -> Architecture:
+def _qwen_style_moe(c: Config) -> MoE | None:
+    """Qwen2-MoE / Qwen3-MoE / Qwen3-Next experts: an optional gated shared expert."""
+    if not c.get("num_experts"):
+        return None
     shared = c.get("shared_expert_intermediate_size") or 0
-    moe = MoE(
+    return MoE(
         num_experts=c["num_experts"],
         experts_per_token=c["num_experts_per_tok"],
         expert_intermediate_size=c["moe_intermediate_size"],
@@ -95,26 +98,40 @@ def _qwen_moe(c: Config) -> Architecture:
         shared_expert_gate=bool(shared),
         layer_step=c.get("decoder_sparse_step", 1) or 1,
     )
+
+
+def _deepseek_style_moe(c: Config, router_bias: bool) -> MoE | None:
+    """DeepSeek V2/V3, Kimi K2 and GLM-4.5 experts: shared experts and dense leading layers."""
+    if not c.get("n_routed_experts"):
+        return None
+    return MoE(
+        num_experts=c["n_routed_experts"],
+        experts_per_token=c["num_experts_per_tok"],
+        expert_intermediate_size=c["moe_intermediate_size"],
+        shared_experts=c.get("n_shared_experts") or 0,
+        dense_leading_layers=c.get("first_k_dense_replace", 0),
+        layer_step=c.get("moe_layer_freq", 1) or 1,
+        router_bias=router_bias,
+    )
+
+
+def _qwen_moe(c: Config) -> Architecture:
     family = c["model_type"]
     return Architecture(
-        **_base(c, family, attention_bias=family == "qwen2_moe", qk_norm=family != "qwen2_moe", moe=moe)
+        **_base(
+            c,
+            family,
+            attention_bias=family == "qwen2_moe",
+            qk_norm=family != "qwen2_moe",
+            moe=_qwen_style_moe(c),
+        )
     )
 
 
 def _qwen3_next(c: Config) -> Architecture:
     interval = c.get("full_attention_interval", 4)
     pattern = (LayerKind.LINEAR,) * (interval - 1) + (LayerKind.FULL,)
-    shared = c.get("shared_expert_intermediate_size") or 0
-    moe = None
-    if c.get("num_experts"):
-        moe = MoE(
-            num_experts=c["num_experts"],
-            experts_per_token=c["num_experts_per_tok"],
-            expert_intermediate_size=c["moe_intermediate_size"],
-            shared_experts=1 if shared else 0,
-            shared_intermediate_size=shared or None,
-            shared_expert_gate=bool(shared),
-        )
+    moe = _qwen_style_moe(c)
     linear = GatedDeltaNet(
         num_key_heads=c["linear_num_key_heads"],
         num_value_heads=c["linear_num_value_heads"],
@@ -162,17 +179,7 @@ def _phi3(c: Config) -> Architecture:
 
 def _deepseek(c: Config) -> Architecture:
     family = c["model_type"]
-    moe = None
-    if c.get("n_routed_experts"):
-        moe = MoE(
-            num_experts=c["n_routed_experts"],
-            experts_per_token=c["num_experts_per_tok"],
-            expert_intermediate_size=c["moe_intermediate_size"],
-            shared_experts=c.get("n_shared_experts") or 0,
-            dense_leading_layers=c.get("first_k_dense_replace", 0),
-            layer_step=c.get("moe_layer_freq", 1),
-            router_bias=c.get("topk_method") == "noaux_tc",
-        )
+    moe = _deepseek_style_moe(c, router_bias=c.get("topk_method") == "noaux_tc")
     mla = MLA(
         kv_lora_rank=c["kv_lora_rank"],
         q_lora_rank=c.get("q_lora_rank"),
@@ -209,14 +216,7 @@ def _gpt_oss(c: Config) -> Architecture:
 
 
 def _glm4_moe(c: Config) -> Architecture:
-    moe = MoE(
-        num_experts=c["n_routed_experts"],
-        experts_per_token=c["num_experts_per_tok"],
-        expert_intermediate_size=c["moe_intermediate_size"],
-        shared_experts=c.get("n_shared_experts") or 0,
-        dense_leading_layers=c.get("first_k_dense_replace", 0),
-        router_bias=True,
-    )
+    moe = _deepseek_style_moe(c, router_bias=True)
     return Architecture(
         **_base(
             c,
