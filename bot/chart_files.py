@@ -10,11 +10,13 @@ option and the catalog version, so a cached PNG is never stale.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import importlib
 import importlib.util
 import logging
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 from fitmygpu.answer import Answer, Rig
@@ -32,20 +34,16 @@ GPU_FILENAME = "gpu.png"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-def _module() -> Any | None:
-    """``fitmygpu.charts`` if it is installed; looked up on each call so it works once it lands."""
-    if importlib.util.find_spec("fitmygpu.charts") is None:
-        return None
-    try:
-        return importlib.import_module("fitmygpu.charts")
-    except Exception:  # a broken charts module must not take the bot down
-        log.exception("fitmygpu.charts failed to import; replies go out without charts")
-        return None
+@functools.cache
+def _charts() -> ModuleType:
+    """:mod:`fitmygpu.charts`, imported on first use: matplotlib takes about a second to import,
+    so :meth:`ChartService.warm_up` does it in a worker thread at startup."""
+    return importlib.import_module("fitmygpu.charts")
 
 
 class ChartService:
     """Renders and caches charts. Renderers can be injected (tests); by default they come from
-    :mod:`fitmygpu.charts` when it exists."""
+    :mod:`fitmygpu.charts`."""
 
     def __init__(
         self,
@@ -67,36 +65,29 @@ class ChartService:
         so the first /fit does not stall the event loop; True when charts are available."""
         if not self.enabled:
             return False
-        if self._fit is not None or self._gpu is not None:
-            return True
-        return await asyncio.to_thread(_module) is not None
+        if self._fit is None and self._gpu is None:
+            await asyncio.to_thread(_charts)
+        return True
 
     def _fit_renderer(self) -> FitRenderer | None:
         if not self.enabled:
             return None
-        if self._fit is not None:
-            return self._fit
-        mod = _module()
-        return getattr(mod, "render_fit_chart", None) if mod else None
+        return self._fit or _charts().render_fit_chart
 
     def _gpu_renderer(self) -> GPURenderer | None:
         if not self.enabled:
             return None
-        if self._gpu is not None:
-            return self._gpu
-        mod = _module()
-        return getattr(mod, "render_gpu_chart", None) if mod else None
+        return self._gpu or _charts().render_gpu_chart
 
     def key(self, kind: str, state: str) -> str:
         return hashlib.sha256(f"{kind}|{state}|{self.catalog_version}".encode()).hexdigest()
 
     def _module_key(self, name: str, *args: Any) -> str | None:
         """The charts module's own cache key (it includes its CHART_VERSION, so a new look is
-        never served from an old cache); None when renderers were injected or it has none."""
+        never served from an old cache); None when renderers were injected (tests)."""
         if self._fit is not None or self._gpu is not None:
             return None
-        fn = getattr(_module(), name, None)
-        return fn(*args) if callable(fn) else None
+        return getattr(_charts(), name)(*args)
 
     async def fit_chart(self, answer: Answer, state: str) -> bytes | None:
         """The /fit chart for an answer whose full state is ``state`` (see :mod:`bot.state`)."""

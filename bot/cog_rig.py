@@ -9,10 +9,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.embeds import error_text, rig_embed
-from bot.limits import clip
 from bot.lookup import Unresolved
 from bot.replies import NO_PINGS
 from fitmygpu.cache import StoreError
+from fitmygpu.textutil import clip
 
 if TYPE_CHECKING:
     from bot.client import FitBotMixin

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import discord
 
-from bot.limits import FIELD_VALUE, add_field, chunks, clip, enforce
+from bot.limits import FIELD_VALUE, add_field, chunks, enforce
 from bot.safety import safe
 from fitmygpu.answer import Answer, Rig
 from fitmygpu.cache import GuildSettings, SavedRig
@@ -32,6 +32,7 @@ from fitmygpu.render_text import (
     speed,
     verdict_sentence,
 )
+from fitmygpu.textutil import clip
 from fitmygpu.whatfits import FitEntry, grouped
 
 COLOUR = {

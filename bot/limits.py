@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import discord
 
+from fitmygpu.textutil import clip
+
 TITLE = 256
 DESCRIPTION = 4096
 FIELDS = 25
@@ -19,14 +21,7 @@ FOOTER = 2048
 AUTHOR = 256
 TOTAL = 6000  # over all embeds of one message
 CONTENT = 2000
-ELLIPSIS = "…"
 EMPTY = "\u200b"  # Discord rejects empty field names and values
-
-
-def clip(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` characters, ending in an ellipsis when cut."""
-    text = text or ""
-    return text if len(text) <= limit else text[: max(0, limit - 1)].rstrip() + ELLIPSIS
 
 
 def chunks(lines: list[str], limit: int = FIELD_VALUE) -> list[str]:

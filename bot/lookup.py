@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 from fitmygpu.answer import Answerer, AnswerError, GPUCount, Rig, ladder_for, resolve_rig, rig_from_mentions
 from fitmygpu.cache import SavedGPU, SavedRig
 from fitmygpu.catalog.loader import Catalog
-from fitmygpu.catalog.schema import GPUEntry, ModelEntry
+from fitmygpu.catalog.schema import ModelEntry
 from fitmygpu.estimator.types import Runtime
 from fitmygpu.matching.autocomplete import Completer, complete_gpus, complete_models
 from fitmygpu.matching.models import Candidate
 from fitmygpu.matching.question import clean
 from fitmygpu.quant.formats import UnknownQuantError, all_quants, normalize_quant
+from fitmygpu.textutil import clip
 
 MAX_CHOICES = 25  # Discord's autocomplete limit
 CHOICE_CHARS = 100  # per choice name and value
@@ -80,10 +81,6 @@ class IdCodec:
         return self.back.get(token, token)
 
 
-def clip(text: str, limit: int = CHOICE_CHARS) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def parse_context(text: str) -> int:
     """ "32k", "32K", "32768", "1m" -> tokens; raises :class:`Unresolved`."""
     t = text.strip().lower().replace(",", "").replace("_", "")
@@ -115,12 +112,6 @@ class Lookup:
         # Autocomplete ranking lives in the core (one index, built once per catalog).
         self.completer = Completer.of(catalog)
 
-    # ----- labels -----------------------------------------------------------------------------
-
-    @staticmethod
-    def gpu_label(g: GPUEntry) -> str:
-        return g.name if f"{g.memory_gib:g} GB" in g.name else f"{g.name} ({g.memory_gib:g} GB)"
-
     # ----- autocomplete -----------------------------------------------------------------------
 
     def complete_model(self, query: str) -> list[Choice]:
@@ -129,8 +120,10 @@ class Lookup:
             newest = sorted(
                 self.catalog.models.values(), key=lambda m: m.release_date or _EPOCH, reverse=True
             )
-            return [Choice(clip(m.name), m.id) for m in newest[:MAX_CHOICES]]
-        return [Choice(clip(name), ident) for name, ident in complete_models(self.completer, query)]
+            return [Choice(clip(m.name, CHOICE_CHARS), m.id) for m in newest[:MAX_CHOICES]]
+        return [
+            Choice(clip(name, CHOICE_CHARS), ident) for name, ident in complete_models(self.completer, query)
+        ]
 
     def complete_gpu(self, query: str) -> list[Choice]:
         """Catalog GPUs, and a bare memory budget when the text is just a size ("24", "24gb")."""
@@ -144,7 +137,9 @@ class Lookup:
         ):
             gib = float(budget.group(1))
             out.append(Choice(f"{gib:g} GB of VRAM (any GPU)", f"{gib:g}gb"))
-        out += [Choice(clip(name), ident) for name, ident in complete_gpus(self.completer, query)]
+        out += [
+            Choice(clip(name, CHOICE_CHARS), ident) for name, ident in complete_gpus(self.completer, query)
+        ]
         return out[:MAX_CHOICES]
 
     def complete_quant(

@@ -18,25 +18,20 @@ from fitmygpu.answer import Answer, AnswerError, Rig, build_answer
 from fitmygpu.cache import Store
 from fitmygpu.catalog.loader import Catalog
 from fitmygpu.catalog.schema import ModelEntry
-from fitmygpu.estimator.core import EstimateError
+from fitmygpu.estimator.core import EstimateError, runs_on
 from fitmygpu.estimator.types import Runtime
-from fitmygpu.quant.formats import FormatKind, format_kind
+from fitmygpu.quant.formats import UnknownQuantError, normalize_quant
 from fitmygpu.whatfits import FitEntry, what_fits
 
 WHAT_FITS_CACHE = 64
 
 
 def quant_runs_on(quant: str, runtime: Runtime) -> bool:
-    """Whether an engine loads a weight format at all (GGUF files on llama.cpp/Ollama, MLX on MLX,
-    checkpoints elsewhere; 16-bit everywhere)."""
-    if quant in ("BF16", "F16", "FP16", "F32", "FP32"):
-        return True
-    kind = format_kind(quant)
-    if runtime.uses_gguf:
-        return kind == FormatKind.GGUF
-    if runtime == Runtime.MLX:
-        return kind == FormatKind.MLX
-    return kind == FormatKind.CHECKPOINT
+    """Whether an engine loads a weight format at all; the core's rule, for any spelling."""
+    try:
+        return runs_on(normalize_quant(quant), runtime)
+    except UnknownQuantError:
+        return False
 
 
 @dataclass

@@ -18,7 +18,6 @@ import discord
 
 from bot.chart_files import FIT_FILENAME
 from bot.embeds import fit_embed
-from bot.limits import clip
 from bot.lookup import CONTEXT_STEPS, Unresolved
 from bot.pages import model_reply
 from bot.replies import Reply, guarded, respond
@@ -29,6 +28,7 @@ from fitmygpu.estimator.kv import resolve_kv
 from fitmygpu.estimator.types import Runtime
 from fitmygpu.matching.models import Candidate
 from fitmygpu.render_text import ctx_label
+from fitmygpu.textutil import clip
 
 if TYPE_CHECKING:
     from bot.client import FitBotMixin

@@ -15,6 +15,7 @@ from fitmygpu.catalog.loader import Catalog
 from fitmygpu.catalog.schema import GPUEntry, ModelEntry, Vendor
 from fitmygpu.estimator.constants import GIB
 from fitmygpu.estimator.core import EstimateError, estimate, max_context, ollama_default_context
+from fitmygpu.estimator.kv import KV_TYPES, resolve_kv
 from fitmygpu.estimator.types import Backend, Device, Estimate, Options, Runtime, Setup, Verdict
 from fitmygpu.matching.gpus import GPUIndex, GPUMention
 from fitmygpu.matching.models import Candidate
@@ -101,10 +102,6 @@ class Rig:
         if self.ram_gib:
             text += f" + {self.ram_gib:g} GB RAM"
         return text
-
-    @property
-    def apple(self) -> bool:
-        return any(gc.entry.vendor == Vendor.APPLE for gc in self.gpus)
 
     def to_json(self) -> dict:
         return {
@@ -284,6 +281,10 @@ def build_answer(
     or the runtime's ladder, and pick the headline: the asked cell, else the best quant that fits."""
     notes = list(notes or [])
     rt = runtime or default_runtime(quant, rig)
+    try:
+        resolve_kv(kv_cache, rt)  # a KV type the engine lacks is the user's to fix, not a crash
+    except ValueError as exc:
+        raise AnswerError(str(exc), [t for t, v in KV_TYPES.items() if rt in v.runtimes]) from None
     window = model.context_window
     if context and context > window:
         notes.append(f"{model.name}'s context window is {window:,} tokens; asked {context:,}.")

@@ -32,6 +32,7 @@ from fitmygpu.estimator import core
 from fitmygpu.estimator.constants import GIB
 from fitmygpu.estimator.types import DeviceUse, Estimate, Options, Runtime, Setup, Verdict
 from fitmygpu.render_text import WORD, assumptions, ctx_label, size
+from fitmygpu.textutil import clip
 from fitmygpu.whatfits import FitEntry
 
 CHART_VERSION = "1"  # part of every cache key: bump it when the look or the data changes
@@ -102,10 +103,6 @@ class Series:
     @property
     def contexts(self) -> list[int]:
         return [p.context for p in self.points]
-
-    @property
-    def totals(self) -> list[int]:
-        return [p.total_bytes for p in self.points]
 
     def at(self, context: int) -> Point | None:
         return next((p for p in self.points if p.context == context), None)
@@ -235,7 +232,7 @@ def fit_chart_data(answer: Answer) -> FitChart:
     if answer.runtime.uses_gguf or answer.runtime == Runtime.TRANSFORMERS:
         over = f"above the line: {WORD[Verdict.OFFLOAD]} (slow) or no fit"
     return FitChart(
-        title=_clip(f"{answer.model.name} on {answer.rig.description}", 64),
+        title=clip(f"{answer.model.name} on {answer.rig.description}", 64),
         subtitle=f"Memory needed by context · {assumptions(answer)}",
         series=tuple(series),
         headline=head,
@@ -341,10 +338,6 @@ def gpu_chart_key(
 
 
 # ----- drawing -------------------------------------------------------------------------------------
-
-
-def _clip(text: str, n: int) -> str:
-    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 def _figure() -> Figure:
@@ -529,7 +522,7 @@ def _draw_bars(fig: Figure, bars: list[Bar], usable: int, context: int) -> None:
     ys = list(range(len(bars)))
     values = [b.total_bytes / GIB for b in bars]
     ax.barh(ys, values, height=0.72, color=[FITS_COLOR.get(b.verdict, OVER) for b in bars], zorder=2)
-    ax.set_yticks(ys, [_clip(b.model, 30) for b in bars])
+    ax.set_yticks(ys, [clip(b.model, 30) for b in bars])
     ax.set_ylim(len(bars) - 0.5 if bars else 1, -0.6)
     for y, b, v in zip(ys, bars, values, strict=True):
         label = f"{b.quant} · {size(b.total_bytes)}"
@@ -572,7 +565,7 @@ def render_gpu_chart(gpu: GPUEntry, rig: Rig, fits_8k: list[FitEntry], limit: in
     fig = _figure()
     _titles(
         fig,
-        _clip(f"{where}: biggest models that fit", 64),
+        clip(f"{where}: biggest models that fit", 64),
         f"{runtime} · {len(bars)} of {len(fits_8k)} catalog models that fit at {ctx_label(context)}",
     )
     _draw_bars(fig, bars, usable, context)

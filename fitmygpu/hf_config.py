@@ -53,6 +53,11 @@ def _base(c: Config, family: str, **overrides: Any) -> dict[str, Any]:
         "mlp_bias": bool(c.get("mlp_bias", False)),
     }
     if c.get("layer_types"):
+        unknown = sorted({t for t in c["layer_types"] if t not in _LAYER_TYPES})
+        if unknown:
+            raise ValueError(
+                f"config.json has layer types this estimator does not model: {', '.join(unknown)}"
+            )
         fields["layer_kinds"] = tuple(_LAYER_TYPES[t] for t in c["layer_types"])
         if LayerKind.SLIDING in fields["layer_kinds"]:
             fields["sliding_window"] = c.get("sliding_window")

@@ -50,9 +50,16 @@ def verdict_sentence(answer: Answer) -> str:
         return f"Just: {what} fits on {where} with little to spare ({need} of {have} usable)."
     if h.verdict == Verdict.OFFLOAD and h.offload:
         return (
-            f"Only with CPU offload: {what} needs {size(h.offload.ram_bytes)} of system RAM beside {where}."
+            f"Only with CPU offload: {what} needs {size(h.need_bytes)}, so {size(h.offload.ram_bytes)} "
+            f"of it would sit in system RAM beside {where}."
         )
-    return f"No: {what} needs {need}; {where} has {have} usable."
+    need = size(h.need_bytes)
+    if h.need_bytes <= h.usable_bytes and h.notes:  # blocked for another reason (e.g. vLLM TP heads)
+        return f"No: {what} cannot run on {where}. {h.notes[0]}"
+    text = f"No: {what} needs {need}; {where} has {have} usable."
+    if h.offload is not None and h.offload.fits_ram is False:
+        text += f" Offloading would need {size(h.offload.ram_bytes)} of system RAM, more than there is."
+    return text
 
 
 def breakdown(e: Estimate) -> str:

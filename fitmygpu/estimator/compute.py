@@ -16,6 +16,7 @@ from fitmygpu.estimator.constants import (
     VLLM_MAX_NUM_SEQS,
     VLLM_NON_TORCH,
 )
+from fitmygpu.estimator.kv import llama_cpp_swa_cells
 
 F32 = 4
 
@@ -45,24 +46,25 @@ def _q_width(arch: Architecture) -> int:
     return arch.num_attention_heads * arch.k_head_dim
 
 
-def _attention_cells(arch: Architecture, kv_cells: int, ubatch: int, swa_full: bool) -> tuple[int, int]:
-    """(cells of the full-attention cache, cells of the windowed cache; 0 where there is none).
-
-    Windowed (SWA / chunked) layers attend over their own cache of PAD256(min(n_ctx, window + ubatch))
-    cells (src/llama-kv-cache-iswa.cpp), as ``kv.llama_cpp_layer_kv`` sizes it for one sequence.
-    """
+def _attention_cells(
+    arch: Architecture, kv_cells: int, ubatch: int, seqs: int, swa_full: bool
+) -> tuple[int, int]:
+    """(cells of the full-attention cache, cells of the windowed cache; 0 where there is none),
+    sized exactly as ``kv.llama_cpp_layer_kv`` sizes the caches."""
     full = windowed = 0
     for kind in set(arch.kinds):
         if kind in (LayerKind.SLIDING, LayerKind.CHUNKED):
             w = arch.sliding_window if kind == LayerKind.SLIDING else arch.attention_chunk_size
             assert w is not None
-            windowed = max(windowed, kv_cells if swa_full else min(kv_cells, -(-(w + ubatch) // 256) * 256))
+            windowed = max(windowed, llama_cpp_swa_cells(w, kv_cells, seqs, ubatch, swa_full))
         elif kind in (LayerKind.FULL, LayerKind.MLA):
             full = kv_cells
     return full, windowed
 
 
-def _attention_phase(arch: Architecture, kv_cells: int, ubatch: int, flash_attn: bool, swa_full: bool) -> int:
+def _attention_phase(
+    arch: Architecture, kv_cells: int, ubatch: int, flash_attn: bool, swa_full: bool, seqs: int
+) -> int:
     """Peak of one attention block, measured on llama.cpp's CPU backend (benchmarks/accuracy).
 
     Without flash attention the KQ scores ``cells x ubatch x heads`` f32 exist once: the softmax
@@ -78,7 +80,7 @@ def _attention_phase(arch: Architecture, kv_cells: int, ubatch: int, flash_attn:
     gives 1293.75. With flash attention the scores never materialise; only the f16 masks grow
     with context (on the logs it never exceeded the logits phase, up to 128K).
     """
-    full, windowed = _attention_cells(arch, kv_cells, ubatch, swa_full)
+    full, windowed = _attention_cells(arch, kv_cells, ubatch, seqs, swa_full)
     if not full and not windowed:
         return 0
     act = ubatch * (_attn_width(arch) + _q_width(arch) + 3 * arch.hidden_size) * F32
@@ -89,7 +91,7 @@ def _attention_phase(arch: Architecture, kv_cells: int, ubatch: int, flash_attn:
 
 
 def llama_cpp_compute(
-    arch: Architecture, kv_cells: int, ubatch: int, flash_attn: bool, swa_full: bool = False
+    arch: Architecture, kv_cells: int, ubatch: int, flash_attn: bool, swa_full: bool = False, seqs: int = 1
 ) -> int:
     """Main-device compute buffer of llama.cpp with the whole model offloaded.
 
@@ -114,20 +116,20 @@ def llama_cpp_compute(
     ub = ubatch
     hidden_io = ub * h * F32
     logits = arch.vocab_size * ub * F32 + hidden_io
-    attention = _attention_phase(arch, kv_cells, ub, flash_attn, swa_full)
+    attention = _attention_phase(arch, kv_cells, ub, flash_attn, swa_full, seqs)
     ffn = 3 * ub * _ffn_width(arch) * F32 + 2 * hidden_io
     return max(logits, attention, ffn)
 
 
 def llama_cpp_layer_compute(
-    arch: Architecture, kv_cells: int, ubatch: int, flash_attn: bool, swa_full: bool = False
+    arch: Architecture, kv_cells: int, ubatch: int, flash_attn: bool, swa_full: bool = False, seqs: int = 1
 ) -> int:
     """Compute buffer on a device that holds layers but not the output (multi-GPU layer split):
     the attention and FFN phases of ``llama_cpp_compute`` without the logits."""
     h = arch.hidden_size
     ub = ubatch
     hidden_io = ub * h * F32
-    attention = _attention_phase(arch, kv_cells, ub, flash_attn, swa_full)
+    attention = _attention_phase(arch, kv_cells, ub, flash_attn, swa_full, seqs)
     ffn = 3 * ub * _ffn_width(arch) * F32 + 2 * hidden_io
     return max(attention, ffn)
 

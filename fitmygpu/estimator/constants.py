@@ -12,10 +12,9 @@ GIB = 1024**3
 
 # --- per-device runtime reserves ---------------------------------------------------------------
 # CUDA context + driver as llama.cpp's memory breakdown reports it ("unaccounted"): 451-456 MiB on
-# an RTX 4090 (llama.cpp PR #15860). Ollama reserves 457 MiB for CUDA/ROCm and 512 MiB for Metal
-# (ollama ml/device.go MinimumMemory()).
+# an RTX 4090 (llama.cpp PR #15860); used for ROCm and SYCL too (Ollama's classic estimator reserved
+# the same 457 MiB for CUDA and ROCm). Metal: 512 MiB (ollama ml/device.go MinimumMemory()).
 LLAMA_CPP_CUDA_RESERVE = 456 * MIB
-OLLAMA_GPU_RESERVE = 457 * MIB
 METAL_RESERVE = 512 * MIB
 # llama-server's --fit keeps this much free per device by default (common/arg.cpp, issue #18390);
 # Ollama runs llama-server with fitting on, so its loads keep the margin too.
@@ -50,8 +49,10 @@ VLLM_NON_TORCH = int(0.07 * GIB)
 VLLM_CUDA_GRAPHS = int(0.65 * GIB)
 
 # --- MLX / Apple -----------------------------------------------------------------------------------
-# Metal's recommendedMaxWorkingSetSize: about 2/3 of RAM up to 36 GB, 3/4 above (llmfit PR #754,
-# sglang PR #29949, exo PR #1672: 16 GB M3 -> 11.84 GB; 24 GB -> 17.76 GiB).
+# Metal's recommendedMaxWorkingSetSize: about 2/3 of RAM up to 36 GB, 3/4 above (the rule the
+# estimator issue states; llmfit PR #754 reports 10.67 GB usable on a 16 GB M4 = 2/3). Reports vary
+# by chip and macOS (sglang PR #29949 / exo PR #1672 cite ~74% on 16-24 GB M3), so the limit is
+# overridable (Setup.metal_limit_bytes, macOS `iogpu.wired_limit_mb`).
 APPLE_SMALL_RAM = 36 * GIB
 APPLE_SMALL_FRACTION = 2 / 3
 APPLE_LARGE_FRACTION = 3 / 4

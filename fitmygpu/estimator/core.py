@@ -48,19 +48,12 @@ from fitmygpu.quant.formats import (
 
 TIGHT_FRACTION = 0.10
 
-_VLLM_FORMATS = {
-    "BF16",
-    "FP16",
-    "FP32",
-    "FP8",
-    "INT8",
-    "GPTQ-INT4",
-    "GPTQ-INT8",
-    "AWQ",
-    "NF4",
-    "MXFP4",
-    "NVFP4",
-}
+# Which weight formats each engine loads. GGUF presets run on llama.cpp/Ollama; vLLM's GGUF loader
+# is experimental and not sized here.
+_SIXTEEN_BIT = frozenset({"BF16", "FP16", "FP32", "F16", "F32"})
+_VLLM_FORMATS = frozenset(
+    {"BF16", "FP16", "FP32", "FP8", "INT8", "GPTQ-INT4", "GPTQ-INT8", "AWQ", "NF4", "MXFP4", "NVFP4"}
+)
 _TRANSFORMERS_FORMATS = _VLLM_FORMATS - {"NVFP4"}
 
 
@@ -91,19 +84,38 @@ def verdict_for(headroom: int, usable: int) -> Verdict:
     return Verdict.TIGHT if headroom < TIGHT_FRACTION * usable else Verdict.FITS
 
 
-def check_format(quant: str, runtime: Runtime) -> None:
-    kind = format_kind(quant)
-    if runtime.uses_gguf and kind != FormatKind.GGUF and quant not in ("BF16", "FP16", "FP32"):
-        raise EstimateError(
+def format_problem(quant: str, runtime: Runtime) -> str | None:
+    """Why ``runtime`` cannot load ``quant`` (a canonical name), or None when it can."""
+    if quant in _SIXTEEN_BIT:  # unquantized weights load everywhere
+        return None
+    if runtime.uses_gguf:
+        if format_kind(quant) == FormatKind.GGUF:
+            return None
+        return (
             f"{runtime.value} runs GGUF files; {quant} is a safetensors format. Ask for a GGUF quant "
             "such as Q4_K_M, or use the vllm or transformers runtime."
         )
-    if runtime == Runtime.MLX and quant not in MLX_FORMATS | {"BF16", "FP16"}:
-        raise EstimateError(f"MLX runs its own formats (MLX-4BIT, MLX-8BIT) or BF16, not {quant}.")
-    if runtime == Runtime.VLLM and kind == FormatKind.MLX:
-        raise EstimateError(f"vLLM cannot load {quant}; use BF16, FP8, AWQ or GPTQ.")
-    if runtime == Runtime.TRANSFORMERS and quant not in _TRANSFORMERS_FORMATS:
-        raise EstimateError(f"Transformers loads BF16, FP8, GPTQ, AWQ, bitsandbytes or MXFP4, not {quant}.")
+    if runtime == Runtime.MLX:
+        if quant in MLX_FORMATS:
+            return None
+        return f"MLX runs its own formats (MLX-4BIT, MLX-8BIT) or BF16, not {quant}."
+    if runtime == Runtime.VLLM:
+        if quant in _VLLM_FORMATS:
+            return None
+        return f"vLLM loads BF16, FP8, INT8, AWQ, GPTQ, NF4, MXFP4 or NVFP4 checkpoints, not {quant}."
+    if quant in _TRANSFORMERS_FORMATS:
+        return None
+    return f"Transformers loads BF16, FP8, GPTQ, AWQ, bitsandbytes or MXFP4, not {quant}."
+
+
+def runs_on(quant: str, runtime: Runtime) -> bool:
+    return format_problem(quant, runtime) is None
+
+
+def check_format(quant: str, runtime: Runtime) -> None:
+    problem = format_problem(quant, runtime)
+    if problem:
+        raise EstimateError(problem)
 
 
 @lru_cache(maxsize=1024)
@@ -222,10 +234,11 @@ class _LlamaCpp:
         cells = llama_cpp_cells(context, seqs)
         uses = [_Use(d, u, r) for d, u, r in zip(devices, self.usables, self.reserves, strict=True)]
         first_gpu = n - gpu_layers
+        full_offload = gpu_layers == n
         if len(uses) == 1:
-            counts = [gpu_layers]
+            counts, out_dev = [gpu_layers], (0 if full_offload else None)
         else:
-            counts = split_layers(gpu_layers, [u.usable - u.reserve for u in uses])
+            counts, out_dev = split_layers(gpu_layers, [u.usable - u.reserve for u in uses], full_offload)
         w, e, r, er = self.w, self.e, self.r, self.er
         moe_end = min(cpu_moe, n)
         cpu_weights = plan.token_embd_bytes + w[first_gpu] + max(e[moe_end] - e[first_gpu], 0)
@@ -238,9 +251,8 @@ class _LlamaCpp:
             use.weights = w[hi] - w[lo] - (e[moved_hi] - e[moved_lo])
             use.kv = kv[hi] - kv[lo]
             use.read_bytes = r[hi] - r[lo] - (er[moved_hi] - er[moved_lo]) + use.kv // seqs
-        full_offload = gpu_layers == n
-        out_use = next((u for u in reversed(uses) if u.layers), None)
-        if full_offload and out_use is not None:
+        out_use = uses[out_dev] if out_dev is not None else None
+        if out_use is not None:
             out_use.weights += self.output_bytes
             out_use.read_bytes += self.output_bytes
         else:
@@ -248,12 +260,14 @@ class _LlamaCpp:
             cpu_read += self.output_bytes
         copies = K.LLAMA_CPP_PIPELINE_COPIES if full_offload and sum(1 for u in uses if u.layers) > 1 else 1
         for use in uses:
-            if not use.layers:
+            if not use.layers and use is not out_use:
                 continue
-            if use is out_use and full_offload:
-                use.compute = cmp.llama_cpp_compute(arch, cells, opts.ubatch, self.fa, opts.swa_full)
+            if use is out_use:
+                use.compute = cmp.llama_cpp_compute(arch, cells, opts.ubatch, self.fa, opts.swa_full, seqs)
             else:
-                use.compute = cmp.llama_cpp_layer_compute(arch, cells, opts.ubatch, self.fa, opts.swa_full)
+                use.compute = cmp.llama_cpp_layer_compute(
+                    arch, cells, opts.ubatch, self.fa, opts.swa_full, seqs
+                )
             use.compute *= copies
         on_cpu = first_gpu > 0 or cpu_moe > 0
         worst = min(uses, key=lambda u: u.headroom / max(u.usable, 1))
@@ -414,7 +428,7 @@ def _dense_engine(arch: Architecture, plan: WeightPlan, opts: Options, setup: Se
     profile = _profile(arch, kv, kv, 2)
     kv_bytes = dynamic_cache_kv(profile, opts.context, opts.concurrency, K.MLX_KV_STEP if mlx else 1)
     peak = (cmp.mlx_peak if mlx else cmp.transformers_peak)(arch, opts.context)
-    counts = split_layers(arch.num_layers, [d.memory_bytes for d in setup.devices])
+    counts, _ = split_layers(arch.num_layers, [d.memory_bytes for d in setup.devices])
     uses = []
     lo = 0
     for i, (d, c) in enumerate(zip(setup.devices, counts, strict=True)):
@@ -472,16 +486,23 @@ def _engine_setup(
     return quant, k, v, fa, notes
 
 
-def estimate(arch: Architecture, opts: Options, setup: Setup) -> Estimate:
-    """The memory an engine needs for this request, where it goes, and whether it fits."""
+def _run(arch: Architecture, opts: Options, setup: Setup, *, gpu_only: bool = False) -> tuple[_Result, tuple]:
+    """One engine's allocation. ``gpu_only``: everything on the GPUs, no offload search."""
     quant, k, v, fa, notes = _engine_setup(arch, opts, setup)
     plan = weight_plan(arch, quant)
     if opts.runtime.uses_gguf:
-        res = _LlamaCpp(arch, plan, opts, setup, k, v, fa).solve(opts.context)
+        engine = _LlamaCpp(arch, plan, opts, setup, k, v, fa)
+        res = engine.place(opts.context, arch.num_layers, 0) if gpu_only else engine.solve(opts.context)
     elif opts.runtime == Runtime.VLLM:
         res = _vllm(arch, plan, opts, setup, k)
     else:
         res = _dense_engine(arch, plan, opts, setup, k)
+    return res, (quant, k, fa, notes)
+
+
+def estimate(arch: Architecture, opts: Options, setup: Setup) -> Estimate:
+    """The memory an engine needs for this request, where it goes, and whether it fits."""
+    res, (quant, k, fa, notes) = _run(arch, opts, setup)
     return _to_estimate(arch, opts, quant, k, fa, res, notes)
 
 
@@ -539,26 +560,13 @@ def all_on_gpus(arch: Architecture, opts: Options, setup: Setup) -> list[DeviceU
     one whose GPU share never exceeds usable memory); charts and "how much would I need" answers
     want the whole need instead. Same placement code as ``max_context`` uses.
     """
-    quant, k, v, fa, _ = _engine_setup(arch, opts, setup)
-    plan = weight_plan(arch, quant)
-    if opts.runtime.uses_gguf:
-        res = _LlamaCpp(arch, plan, opts, setup, k, v, fa).place(opts.context, arch.num_layers, 0)
-    elif opts.runtime == Runtime.VLLM:
-        res = _vllm(arch, plan, opts, setup, k)
-    else:
-        res = _dense_engine(arch, plan, opts, setup, k)
+    res, _ = _run(arch, opts, setup, gpu_only=True)
     return [u.out() for u in res.uses]
 
 
 def fits_fully(arch: Architecture, opts: Options, setup: Setup) -> bool:
     """Whether the request runs entirely on the GPUs (fits or tight), without building a report."""
-    quant, k, v, fa, _ = _engine_setup(arch, opts, setup)
-    plan = weight_plan(arch, quant)
-    if opts.runtime.uses_gguf:
-        return _LlamaCpp(arch, plan, opts, setup, k, v, fa).fits_on_gpu(opts.context)
-    if opts.runtime == Runtime.VLLM:
-        return _vllm(arch, plan, opts, setup, k).verdict in (Verdict.FITS, Verdict.TIGHT)
-    return _dense_engine(arch, plan, opts, setup, k).verdict in (Verdict.FITS, Verdict.TIGHT)
+    return _run(arch, opts, setup, gpu_only=True)[0].verdict in (Verdict.FITS, Verdict.TIGHT)
 
 
 def max_context(arch: Architecture, opts: Options, setup: Setup, window: int, step: int = 256) -> int | None:

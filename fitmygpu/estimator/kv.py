@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fitmygpu.architecture import ATTENTION_KINDS, Architecture, LayerKind
+from fitmygpu.architecture import Architecture, LayerKind
+from fitmygpu.estimator.constants import LLAMA_CPP_KV_PAD, VLLM_BLOCK_SIZE
 from fitmygpu.estimator.types import Runtime
 
 
@@ -104,14 +105,6 @@ class KVProfile:
     state_per_seq: tuple[int, ...]  # per layer: recurrent state bytes per sequence
     window: tuple[int | None, ...]  # per layer: how many past tokens it needs (None = all)
 
-    @property
-    def full_per_token(self) -> int:
-        return sum(b for b, w in zip(self.per_token, self.window, strict=True) if w is None)
-
-    @property
-    def windowed_per_token(self) -> int:
-        return sum(b for b, w in zip(self.per_token, self.window, strict=True) if w is not None)
-
 
 def kv_profile(arch: Architecture, k_type: KVType, v_type: KVType, state_bytes: int = 4) -> KVProfile:
     """Per-layer KV bytes per token. MLA stores only its latent (llama.cpp's V-less cache, PR #19067;
@@ -144,7 +137,7 @@ def kv_profile(arch: Architecture, k_type: KVType, v_type: KVType, state_bytes: 
 
 def llama_cpp_cells(context: int, seqs: int) -> int:
     """KV cells llama.cpp allocates for ``seqs`` sequences of ``context`` tokens (unified cache)."""
-    return pad(context * seqs, 256)
+    return pad(context * seqs, LLAMA_CPP_KV_PAD)
 
 
 def llama_cpp_layer_kv(p: KVProfile, context: int, seqs: int, ubatch: int, swa_full: bool) -> list[int]:
@@ -154,12 +147,18 @@ def llama_cpp_layer_kv(p: KVProfile, context: int, seqs: int, ubatch: int, swa_f
     cells = llama_cpp_cells(context, seqs)
     out = []
     for b, w, s in zip(p.per_token, p.window, p.state_per_seq, strict=True):
-        n = cells if (w is None or swa_full) else min(cells, pad(w * seqs + ubatch, 256))
+        n = cells if w is None else llama_cpp_swa_cells(w, cells, seqs, ubatch, swa_full)
         out.append(b * n + s * seqs)
     return out
 
 
-def vllm_request_kv(p: KVProfile, context: int, batched_tokens: int, block: int = 16) -> int:
+def llama_cpp_swa_cells(window: int, cells: int, seqs: int, ubatch: int, swa_full: bool) -> int:
+    """Cells of llama.cpp's sliding-window cache: PAD256(min(n_ctx, window x seqs + ubatch)),
+    or the whole context with --swa-full (src/llama-kv-cache-iswa.cpp)."""
+    return cells if swa_full else min(cells, pad(window * seqs + ubatch, LLAMA_CPP_KV_PAD))
+
+
+def vllm_request_kv(p: KVProfile, context: int, batched_tokens: int, block: int = VLLM_BLOCK_SIZE) -> int:
     """KV bytes one request of ``context`` tokens holds in vLLM: 16-token blocks; sliding layers
     need cdiv(min(window - 1 + max_num_batched_tokens, max_len), block) + 1 blocks
     (vllm/v1/kv_cache_interface.py SlidingWindowSpec); Mamba state is per request."""
@@ -181,7 +180,3 @@ def dynamic_cache_kv(p: KVProfile, context: int, seqs: int, step: int = 1) -> in
     for b, w, s in zip(p.per_token, p.window, p.state_per_seq, strict=True):
         total += b * (cells if w is None else min(cells, w)) * seqs + s * seqs
     return total
-
-
-def attention_layers(arch: Architecture) -> int:
-    return sum(1 for k in arch.kinds if k in ATTENTION_KINDS or k == LayerKind.MLA)

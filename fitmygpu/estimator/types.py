@@ -6,6 +6,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from fitmygpu.estimator import constants as K
+
 
 class Runtime(StrEnum):
     LLAMA_CPP = "llama.cpp"
@@ -80,8 +82,8 @@ class Options(BaseModel):
     kv_cache: str | None = Field(None, description="KV type; None is the runtime's default")
     concurrency: int = Field(1, ge=1, description="Parallel sequences / simultaneous requests")
     flash_attn: bool | None = Field(None, description="None is the runtime's default")
-    ubatch: int = Field(512, gt=0)
-    gpu_memory_utilization: float = Field(0.9, gt=0, le=1)
+    ubatch: int = Field(K.LLAMA_CPP_UBATCH, gt=0)
+    gpu_memory_utilization: float = Field(K.VLLM_GPU_MEMORY_UTILIZATION, gt=0, le=1)
     swa_full: bool = Field(False, description="llama.cpp --swa-full: SWA layers cached at full size")
 
 

@@ -34,6 +34,7 @@ from fitmygpu.catalog.schema import GPUClass, GPUEntry, ModelEntry
 from fitmygpu.matching.gpus import BRANDS, SYNONYMS, GPUIndex
 from fitmygpu.matching.models import GENERIC, ModelIndex
 from fitmygpu.matching.tokens import fold, is_memory, is_number, is_size, tokenize
+from fitmygpu.textutil import clip
 
 MAX_RESULTS = 25
 MAX_NAME = 100
@@ -206,10 +207,6 @@ class Completer:
         return self.gpus.complete(partial, limit)
 
 
-def _clip(name: str) -> str:
-    return name if len(name) <= MAX_NAME else name[: MAX_NAME - 1] + "…"
-
-
 def _plain(text: str) -> str:
     return " ".join(tokenize(text))
 
@@ -226,7 +223,7 @@ def _model_entries(models: dict[str, ModelEntry]) -> list[_Entry]:
         out.append(
             _Entry(
                 id=m.id,
-                display=_clip(m.name),
+                display=clip(m.name, MAX_NAME),
                 plain=_plain(m.name),
                 tokens=tokens | sizes,
                 name_tokens=tuple(t for t in tokenize(m.name) if t not in GENERIC),
@@ -253,7 +250,7 @@ def _gpu_entries(gpus: dict[str, GPUEntry]) -> list[_Entry]:
         out.append(
             _Entry(
                 id=g.id,
-                display=_clip(g.name),
+                display=clip(g.name, MAX_NAME),
                 plain=_plain(g.name),
                 tokens=frozenset(tokens),
                 name_tokens=tuple(t for t in tokenize(g.name) if t not in BRANDS and not is_memory(t)),

@@ -298,13 +298,6 @@ class GPUIndex:
 
     # ----- names ---------------------------------------------------------------------------
 
-    def resolve_name(self, text: str) -> tuple[GPUMention | None, list[str]]:
-        """A single GPU from a name (the /gpu option or --gpu flag)."""
-        mentions, notes, _ = self.find(text)
-        if mentions:
-            return mentions[0], notes
-        return None, notes
-
     def suggest(self, text: str, limit: int = 5) -> list[str]:
         """Names to offer when ``text`` named no catalog GPU: close spellings when there are
         any, otherwise the cards people ask about most (a toaster resembles no GPU)."""

@@ -91,17 +91,3 @@ def tensor_bytes(t: GGMLType, ne: tuple[int, ...]) -> int:
     for d in ne[1:]:
         rows *= d
     return (ne[0] // lay.block) * lay.nbytes * rows
-
-
-# KV-cache types llama.cpp accepts for -ctk/-ctv (common/arg.cpp kv_cache_types).
-KV_CACHE_TYPES: tuple[GGMLType, ...] = (
-    GGMLType.F32,
-    GGMLType.F16,
-    GGMLType.BF16,
-    GGMLType.Q8_0,
-    GGMLType.Q4_0,
-    GGMLType.Q4_1,
-    GGMLType.IQ4_NL,
-    GGMLType.Q5_0,
-    GGMLType.Q5_1,
-)

@@ -80,7 +80,9 @@ def test_the_table_has_a_row_per_quant_and_a_column_per_context(lookup: Lookup):
     assert lines[0].split() == ["4K", "8K", "32K", "128K"]
     assert [line.split()[0] for line in lines[1:]] == answer.quants
     assert all(len(line) <= 50 for line in lines)  # narrow enough for a phone
-    assert lines[5].split()[1:3] == ["✓", "1.8G"]  # Q4_K_M at 4K
+    # Each cell is the estimator's verdict mark and its memory need: Q4_K_M at 4K.
+    cell = answer.cell("Q4_K_M", 4096)
+    assert lines[1 + answer.quants.index("Q4_K_M")].split()[1:3] == ["✓", f"{cell.need_bytes / 1024**3:.1f}G"]
 
 
 def test_an_offload_answer_shows_what_goes_to_ram(lookup: Lookup):

@@ -7,7 +7,6 @@ within 3 seconds of the INTERACTION_CREATE being sent.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import logging
 import re
 from pathlib import Path
@@ -141,9 +140,6 @@ async def test_fit_attaches_the_chart_when_charts_are_available(fake: FakeDiscor
     assert embed["image"]["url"] == "attachment://fit.png"
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("fitmygpu.charts") is None, reason="fitmygpu.charts not there yet"
-)
 async def test_fit_attaches_the_real_chart(fake: FakeDiscord, start_bot):
     bot = await start_bot(chart="real")
     inter = fake.slash("fit", model="deepseek r1 1.5b", gpu="3060")
