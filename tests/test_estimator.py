@@ -146,3 +146,39 @@ def test_two_gpus_split_layers(llama3_8b):
     # The output layer (32 / 33 = 0.97) lands on GPU 1 with the logits-sized compute buffer.
     plan = weight_plan(llama3_8b, "Q4_K_M")
     assert b.weights_bytes == sum(plan.layer_bytes[23:]) + plan.output_bytes + plan.other_bytes
+
+
+def test_ollama_reserve_and_default_context(qwen2_1_5b):
+    from fitmygpu.estimator.core import ollama_default_context
+
+    e = estimate(qwen2_1_5b, Options(runtime=Runtime.OLLAMA, quant="Q4_K_M"), gpu(12))
+    # CUDA context (456 MiB) + llama-server's --fit margin of 1 GiB that Ollama's loads keep free.
+    assert e.reserve_bytes == (456 + 1024) * MIB
+    # server/routes.go: >= 47 GiB of VRAM -> 256K, >= 23 GiB -> 32K, else 4K.
+    assert [ollama_default_context(gpu(g)) for g in (8, 24, 48)] == [4096, 32768, 262144]
+
+
+def test_mlx_cache_grows_in_256_token_steps(qwen2_1_5b):
+    mac = Setup(devices=(Device(name="M2", memory_bytes=16 * GIB, backend=Backend.METAL, unified=True),))
+    e = estimate(qwen2_1_5b, Options(runtime=Runtime.MLX, quant="MLX-4BIT", context=5000), mac)
+    # mlx_lm KVCache steps of 256: 5000 -> 5120 tokens x 28 layers x 2 x 128 x (K+V) x 2 bytes.
+    assert e.kv_bytes == 5120 * 28 * 2 * 128 * 2 * 2
+
+
+def test_transformers_prefill_peak(qwen2_1_5b):
+    e = estimate(qwen2_1_5b, Options(runtime=Runtime.TRANSFORMERS, quant="BF16", context=4096), gpu(24))
+    # The whole 4096-token prompt at once, bf16: 4 x hidden + q/k/v (16 heads x 128) + 3 x FFN,
+    # plus f32 logits for the last token (twice: logits and their softmax).
+    per_token = 4 * 1536 + (12 + 2 * 2) * 128 + 3 * 8960
+    assert e.compute_bytes == 4096 * per_token * 2 + 151936 * 4 * 2
+    assert e.reserve_bytes == 300 * 1000**2  # PyTorch CUDA context with lazy loading
+
+
+def test_pipeline_copies_multiply_compute_on_two_gpus(llama3_8b):
+    setup = Setup(devices=gpu(24).devices * 2)
+    a, b = estimate(llama3_8b, Options(quant="Q4_K_M", context=8192), setup).devices
+    # 4 graph copies (GGML_SCHED_MAX_COPIES). GPU 1 holds the output: the logits phase,
+    # 128256 x 512 x 4 + 512 x 4096 x 4 B = 258.5 MiB. GPU 0's peak is the FFN phase:
+    # 3 x 512 x 14336 x 4 B + 2 x 512 x 4096 x 4 B = 100 MiB.
+    assert b.compute_bytes == 4 * int(258.5 * MIB)
+    assert a.compute_bytes == 4 * 100 * MIB

@@ -348,6 +348,12 @@ def _prefix(values: list[int] | tuple[int, ...]) -> list[int]:
 # ----- vLLM -----------------------------------------------------------------------------------------
 
 
+def _kv_split(arch: Architecture, tp: int) -> int:
+    """How many ways vLLM splits a request's KV across tensor-parallel ranks: by KV heads up to
+    their count (replicated past that); MLA's single latent is replicated on every rank."""
+    return 1 if arch.mla is not None else min(tp, arch.num_kv_heads)
+
+
 def _vllm(arch: Architecture, plan: WeightPlan, opts: Options, setup: Setup, kv: KVType) -> _Result:
     tp = len(setup.devices)
     notes: list[str] = []
@@ -369,8 +375,7 @@ def _vllm(arch: Architecture, plan: WeightPlan, opts: Options, setup: Setup, kv:
     act, overhead = cmp.vllm_overheads(arch, batched, tp)
     profile = _profile(arch, kv, kv, 2)
     per_request = vllm_request_kv(profile, opts.context, batched)
-    if arch.mla is None:
-        per_request //= min(tp, arch.num_kv_heads)  # KV heads split across ranks (replicated past that)
+    per_request //= _kv_split(arch, tp)
     need = per_request * opts.concurrency
     capacity = usable - weights - act - overhead
     uses = []
@@ -409,7 +414,7 @@ def _vllm(arch: Architecture, plan: WeightPlan, opts: Options, setup: Setup, kv:
 
 def _vllm_max_len(profile: KVProfile, capacity: int, batched: int, arch: Architecture, tp: int) -> int:
     lo, hi = 0, 1 << 22
-    div = 1 if arch.mla is not None else min(tp, arch.num_kv_heads)
+    div = _kv_split(arch, tp)
     while lo < hi:
         mid = (lo + hi + 1) // 2
         if vllm_request_kv(profile, mid, batched) // div <= capacity:
