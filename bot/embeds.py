@@ -30,6 +30,7 @@ from fitmygpu.render_text import (
     render_fits,
     size,
     speed,
+    table,
     verdict_sentence,
 )
 from fitmygpu.textutil import clip
@@ -46,24 +47,9 @@ ERROR = discord.Colour(0x99AAB5)
 LEGEND = " · ".join(f"{TERMINAL_MARK[v]} {WORD[v]}" for v in Verdict)
 
 
-def _compact_size(nbytes: int) -> str:
-    """ "3.7 GiB" -> "3.7G": the table must stay narrow enough for a phone."""
-    return size(nbytes).replace(" GiB", "G").replace(" MiB", "M")
-
-
 def compact_table(answer: Answer) -> list[str]:
-    """Contexts across, quants down; each cell a mark and the total. Single-width marks, because
-    emoji break column alignment in a code block."""
-    ctxs = answer.contexts
-    width = max([len(q) for q in answer.quants] + [5])
-    lines = [" " * width + "".join(f"{ctx_label(c):>8}" for c in ctxs)]
-    for q in answer.quants:
-        cells = []
-        for c in ctxs:
-            e = answer.cell(q, c)
-            cells.append(f"{TERMINAL_MARK[e.verdict]}{_compact_size(e.need_bytes):>6}" if e else "")
-        lines.append(f"{q:<{width}}" + "".join(f"{cell:>8}" for cell in cells))
-    return lines
+    """The terminal's table, narrowed for a phone; single-width marks keep columns aligned."""
+    return table(answer, TERMINAL_MARK, compact=True)
 
 
 def fit_title(answer: Answer) -> str:

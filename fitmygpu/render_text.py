@@ -106,17 +106,27 @@ def assumptions(answer: Answer) -> str:
     return f"{rt} · KV {h.kv_cache} · {fa}{seq}"
 
 
-def table(answer: Answer, marks: dict[Verdict, str] = MARK) -> list[str]:
+def table(answer: Answer, marks: dict[Verdict, str] = TERMINAL_MARK, *, compact: bool = False) -> list[str]:
     """Contexts across, quants down; each cell a mark and the memory needed with everything on the
-    GPUs (for offloaded cells, more than the GPUs hold: the breakdown says what goes to RAM)."""
+    GPUs (for offloaded cells, more than the GPUs hold: the breakdown says what goes to RAM).
+
+    ``compact`` narrows it for a phone-width Discord code block ("3.7G" instead of "3.7 GiB")."""
     ctxs = answer.contexts
-    lines = ["quant    " + "".join(f"{ctx_label(c):>13}" for c in ctxs)]
+    col, num = (8, 6) if compact else (13, 9)
+    head = max([len(q) for q in answer.quants] + [5]) if compact else 9
+
+    def amount(n: int) -> str:
+        text = size(n)
+        return text.replace(" GiB", "G").replace(" MiB", "M") if compact else text
+
+    lines = [("" if compact else "quant").ljust(head) + "".join(f"{ctx_label(c):>{col}}" for c in ctxs)]
     for q in answer.quants:
         cells = []
         for c in ctxs:
             e = answer.cell(q, c)
-            cells.append(f"{marks[e.verdict]} {size(e.need_bytes):>9}" if e else " " * 13)
-        lines.append(f"{q:<9}" + "".join(f"{cell:>13}" for cell in cells))
+            sep = "" if compact else " "
+            cells.append(f"{marks[e.verdict]}{sep}{amount(e.need_bytes):>{num}}" if e else "")
+        lines.append(f"{q:<{head}}" + "".join(f"{cell:>{col}}" for cell in cells))
     return lines
 
 
