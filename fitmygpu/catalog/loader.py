@@ -53,14 +53,6 @@ class Catalog:
     version: str
     files: tuple[Path, ...] = field(default=())
 
-    def default_gpu(self, group: str) -> GPUEntry | None:
-        """The variant a bare product name means (e.g. the 12 GB RTX 3060)."""
-        variants = [g for g in self.gpus.values() if g.group == group]
-        return next((g for g in variants if g.default), variants[0] if variants else None)
-
-    def variants(self, group: str) -> list[GPUEntry]:
-        return sorted((g for g in self.gpus.values() if g.group == group), key=lambda g: g.memory_gib)
-
 
 def _where(path: Path, index: int, entry: Any) -> str:
     ident = entry.get("id") if isinstance(entry, dict) else None

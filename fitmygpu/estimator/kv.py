@@ -71,6 +71,12 @@ _KV_ALIASES = {
 }
 
 
+def canonical_kv(name: str) -> str:
+    """The engine-neutral spelling of a KV type ("8bit", "q8" -> "q8_0", "fp16" -> "f16")."""
+    key = name.strip().lower().replace("-", "_")
+    return _KV_ALIASES.get(key, key)
+
+
 def default_kv(runtime: Runtime) -> str:
     return "f16" if runtime.uses_gguf else "bf16"
 
@@ -79,8 +85,7 @@ def resolve_kv(name: str | None, runtime: Runtime) -> KVType:
     """The KV type for a runtime, translating generic names ("q8", "8bit") to the engine's own."""
     if name is None:
         return KV_TYPES[default_kv(runtime)]
-    key = name.strip().lower().replace("-", "_")
-    key = _KV_ALIASES.get(key, key)
+    key = canonical_kv(name)
     if runtime == Runtime.MLX and key in ("q8_0", "q4_0"):
         key = "mlx-q8" if key == "q8_0" else "mlx-q4"
     if runtime == Runtime.VLLM and key == "q8_0":

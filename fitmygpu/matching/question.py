@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from fitmygpu.catalog.loader import Catalog
+from fitmygpu.estimator.kv import canonical_kv
 from fitmygpu.estimator.types import Runtime
 from fitmygpu.matching.gpus import GPUIndex, GPUMention, count_before
 from fitmygpu.matching.models import STOPWORDS, ModelIndex, ModelMatch
@@ -59,17 +60,6 @@ _KV = [
     re.compile(rf"\b(kv|k/?v)(\s+cache)?(\s+(type|quant|at|in))?\s+{_KV_TYPE}\b"),
     re.compile(rf"\b{_KV_TYPE}\s+cache\b"),
 ]
-
-_KV_CANONICAL = {
-    "q8": "q8_0",
-    "8bit": "q8_0",
-    "int8": "q8_0",
-    "q4": "q4_0",
-    "4bit": "q4_0",
-    "int4": "q4_0",
-    "fp16": "f16",
-    "fp32": "f32",
-}
 
 # Weight formats, most specific first. Each maps to (GGUF name, checkpoint name, checkpoint only):
 # a format that only exists as a checkpoint (AWQ, GPTQ, FP8, bitsandbytes) keeps its own name when
@@ -347,7 +337,7 @@ class QuestionParser:
                 kind = next(g for g in m.groups() if g and re.match(_KV_TYPE, g))
                 kind = re.sub(r"[\s\-]", "", kind)
                 if q.kv_cache is None:
-                    q.kv_cache = _KV_CANONICAL.get(kind, kind)
+                    q.kv_cache = canonical_kv(kind)
                 low = _cut(low, m)
         return low
 
